@@ -1,0 +1,38 @@
+"""User-facing CLI strings in English and Chinese (``--lang en|zh``)."""
+
+from __future__ import annotations
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "error": {"en": "Error", "zh": "错误"},
+    "importing": {"en": "Importing {file}", "zh": "正在导入 {file}"},
+    "building_report": {"en": "Building the report", "zh": "正在生成报告"},
+    "import_done": {
+        "en": "Imported {file}: {read} rows read, {new} new, {updated} updated, "
+        "{unchanged} unchanged, {skipped} skipped (run {run_id}{resumed}).",
+        "zh": "已导入 {file}：读取 {read} 行，新增 {new}，更新 {updated}，未变 {unchanged}，"
+        "跳过 {skipped}（运行 {run_id}{resumed}）。",
+    },
+    "resumed": {"en": ", resumed", "zh": "，断点续传"},
+    "skipped_rows": {"en": "Skipped rows (first {n}):", "zh": "跳过的行（前 {n} 条）："},
+    "report_written": {"en": "Report written: {paths}", "zh": "报告已写入：{paths}"},
+    "runs_header": {
+        "en": "id  source  status  read  new  skipped  query",
+        "zh": "编号  来源  状态  读取  新增  跳过  查询",
+    },
+    "keyword_sets": {"en": "Keyword sets:", "zh": "关键词集："},
+    "interrupted": {
+        "en": "Interrupted; run the same command again to resume.",
+        "zh": "已中断；再次运行同一命令即可从断点继续。",
+    },
+}
+
+
+def msg(key: str, lang: str, **values: object) -> str:
+    """The message ``key`` in ``lang`` (English when the language is unknown), formatted."""
+    table = _MESSAGES[key]
+    return table.get(lang, table["en"]).format(**values)
+
+
+def keys() -> dict[str, dict[str, str]]:
+    """All messages (for the test that both languages are complete)."""
+    return _MESSAGES

@@ -1,0 +1,82 @@
+"""Typed settings from the environment (``SYNTHSCOPE_*``) and an optional ``synthscope.toml``.
+
+Precedence, highest first: explicit arguments (CLI options), environment, ``synthscope.toml`` in the
+working directory (or the file named by ``SYNTHSCOPE_CONFIG``), defaults. Defaults hold no absolute
+paths: the database lives in the user data directory that platformdirs names for this machine.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from synthscope.errors import UsageError
+
+Lang = Literal["zh", "en"]
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (created on first use, not here)."""
+    return Path(platformdirs.user_data_dir("synthscope", appauthor=False))
+
+
+def default_database_url() -> str:
+    """SQLite file in the user data directory."""
+    return f"sqlite:///{default_data_dir() / 'synthscope.db'}"
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("SYNTHSCOPE_CONFIG", "synthscope.toml"))
+
+
+class Settings(BaseSettings):
+    """Everything synthscope can be configured with; see README for each field."""
+
+    model_config = SettingsConfigDict(env_prefix="SYNTHSCOPE_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    lang: Lang = "en"
+    log_level: str = "WARNING"
+    reference_data: Path = Path("../shared/data")
+    keyword_dirs: list[Path] = Field(default_factory=list)
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    bootstrap_samples: int = Field(default=1000, ge=10, le=100_000)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_path())
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; ``overrides`` whose value is None are ignored.
+
+    Raises:
+        UsageError: a setting has an invalid value or synthscope.toml cannot be parsed.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"])
+        raise UsageError(f"Invalid setting {name}: {first['msg']}.") from exc
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"Cannot read {_toml_path()}: {exc}.") from exc

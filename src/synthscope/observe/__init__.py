@@ -1,0 +1,1 @@
+"""Observe: collect, deduplicate, classify, measure and report deep-synthesis trends."""

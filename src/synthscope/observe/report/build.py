@@ -1,0 +1,251 @@
+"""Build the report dict (schema ``synthscope.report/1``) from the store.
+
+Queries aggregate in the database; the numbers come from the pure functions in
+:mod:`synthscope.observe.metrics`, each with the N behind it; every chart gets its data note
+(sources, keywords, date range, de-duplication rule, N, collection time) like the seed report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, ColumnElement, and_
+
+from synthscope.errors import UsageError
+from synthscope.observe import metrics
+from synthscope.observe.items import CATEGORIES, KINDS, MODALITIES, REGIONS
+from synthscope.store import Store
+from synthscope.store import queries as q
+
+SCHEMA = "synthscope.report/1"
+ENGAGEMENT_METRICS = ("likes", "favorites", "shares", "comments")
+STAR_THRESHOLDS = (100, 1000, 10000)
+# The five projects the seed report plotted (face swap, reenactment, image, voice, text).
+REPRESENTATIVE_REPOS = (
+    "github:iperov/deepfacelab",
+    "github:aliaksandrsiarohin/first-order-model",
+    "github:nvlabs/stylegan",
+    "github:corentinj/real-time-voice-cloning",
+    "github:openai/gpt-2",
+)
+ITEMS = q.ITEMS
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to report: year range (None: the data's), keyword sets named in the notes."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    lang: str = "en"
+    content_terms: Sequence[str] = ()
+    research_terms: Sequence[str] = ()
+    content_set: str = "content"
+    research_set: str = "research"
+    bootstrap_samples: int = 1000
+    star_history_repos: int = 5
+
+
+def build_report(store: Store, options: ReportOptions, now: datetime | None = None) -> dict[str, Any]:
+    """The full report dict for ``store``.
+
+    Raises:
+        UsageError: the year range is reversed.
+        StorageError: the store cannot be read.
+    """
+    with store.reading("building the report") as conn:
+        return _Builder(conn, options, now or datetime.now(UTC)).build()
+
+
+def _years(series: Mapping[int, int | float]) -> dict[str, int | float]:
+    return {str(y): v for y, v in series.items()}
+
+
+class _Builder:
+    def __init__(self, conn: Connection, options: ReportOptions, now: datetime) -> None:
+        self.conn = conn
+        self.opt = options
+        self.now = now
+
+    def build(self) -> dict[str, Any]:
+        per_kind = {k: self._yearly("kind", q.counted(k)).get(k, {}) for k in KINDS}
+        self.start, self.end = self._range(per_kind)
+        report: dict[str, Any] = {
+            "schema": SCHEMA,
+            "generated_at": self.now.isoformat().replace("+00:00", "Z"),
+            "lang": self.opt.lang,
+            "range": {"from": self.start, "to": self.end},
+            "totals": self._totals(),
+            "items_per_year": {k: self._fill(per_kind[k]) for k in KINDS},
+        }
+        report.update(self._content_part())
+        report.update(self._research_part())
+        report["growth_multiple"] = {
+            k: metrics.growth(per_kind[k], self.start, self.end).to_dict()
+            for k in ("video", "post", "paper", "repo")
+        }
+        report["runs"] = self._runs()
+        report["notes"] = self._notes(report)
+        return report
+
+    def _yearly(self, group: str, where: ColumnElement[bool]) -> q.Counts:
+        return q.yearly_counts(self.conn, group, where)
+
+    def _fill(self, series: Mapping[int, int | float]) -> dict[str, int | float]:
+        inside = {y: v for y, v in series.items() if self.start <= y <= self.end}
+        return _years(metrics.fill_years(inside, self.start, self.end))
+
+    def _range(self, per_kind: Mapping[str, Mapping[int, int]]) -> tuple[int, int]:
+        found = metrics.year_range(*per_kind.values())
+        start = self.opt.year_from or (found[0] if found else self.now.year)
+        end = self.opt.year_to or (found[1] if found else self.now.year)
+        if end < start:
+            raise UsageError(f"The year range is reversed: --from {start} is after --to {end}.")
+        return start, end
+
+    def _in_range(self) -> ColumnElement[bool]:
+        return and_(ITEMS.c.year >= self.start, ITEMS.c.year <= self.end)
+
+    def _totals(self) -> dict[str, Any]:
+        by_kind = q.group_counts(self.conn, "kind", ITEMS.c.id.is_not(None))
+        return {"items": sum(by_kind.values()), "by_kind": {k: by_kind.get(k, 0) for k in KINDS}}
+
+    def _content_part(self) -> dict[str, Any]:
+        content = ITEMS.c.kind.in_(("video", "post"))
+        videos = and_(q.counted("video"), self._in_range())
+        region_counts = q.group_counts(self.conn, "region", and_(videos, ITEMS.c.region.is_not(None)))
+        categories = q.group_counts(self.conn, "category", and_(videos, ITEMS.c.category.is_not(None)))
+        likes, likes_n = q.metric_sums_per_year(self.conn, "likes", q.counted("video"))
+        fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
+        return {
+            "items_per_year_by_platform": {
+                p: self._fill(s) for p, s in sorted(self._yearly("platform", content).items())
+            },
+            "items_per_year_by_region": {
+                r: self._fill(self._yearly("region", q.counted("video")).get(r, {})) for r in REGIONS
+            },
+            "region_share": _flat_shares(metrics.shares(region_counts, REGIONS)),
+            "category_rank": [
+                {"category": c, "n": n}
+                for c, n in metrics.rank({c: categories.get(c, 0) for c in CATEGORIES})
+            ],
+            "likes_per_year": self._fill(likes),
+            "likes_per_year_n": self._fill(likes_n),
+            "likes_growth_fit": fit.to_dict(),
+            "engagement_per_1000_plays": self._engagement(videos),
+        }
+
+    def _engagement(self, where: ColumnElement[bool]) -> dict[str, Any]:
+        arrays = q.latest_metric_arrays(self.conn, ("plays", *ENGAGEMENT_METRICS), where)
+        plays = arrays.pop("plays")
+        ratios = metrics.engagement_per_1000(plays, arrays, samples=self.opt.bootstrap_samples)
+        out: dict[str, Any] = {m: ratios[m].to_dict()["value"] for m in ENGAGEMENT_METRICS}
+        out["n"] = {m: ratios[m].n for m in ENGAGEMENT_METRICS}
+        out["ci95"] = {m: ratios[m].to_dict()["ci95"] for m in ENGAGEMENT_METRICS}
+        return out
+
+    def _research_part(self) -> dict[str, Any]:
+        papers, repos = q.counted("paper"), q.counted("repo")
+        paper_modality = self._yearly("modality", papers)
+        in_range = and_(papers, self._in_range(), ITEMS.c.modality.is_not(None))
+        modality_counts = q.group_counts(self.conn, "modality", in_range)
+        return {
+            "papers_per_year_by_modality": {
+                m: self._fill(paper_modality.get(m, {})) for m in MODALITIES
+            },
+            "modality_share": _flat_shares(metrics.shares(modality_counts, MODALITIES)),
+            "repos_per_year_by_modality": {
+                m: self._fill(self._yearly("modality", repos).get(m, {})) for m in MODALITIES
+            },
+            "papers_without_arxiv_id": sum(
+                q.group_counts(
+                    self.conn, "kind", and_(ITEMS.c.kind == "paper", ITEMS.c.platform != "arxiv")
+                ).values()
+            ),
+            "star_history": self._star_history(),
+            "star_thresholds": self._star_thresholds(repos),
+        }
+
+    def _star_history(self) -> dict[str, list[list[Any]]]:
+        keys = list(REPRESENTATIVE_REPOS)
+        keys += [k for k in q.top_repos_by_stars(self.conn, self.opt.star_history_repos)]
+        series = q.star_series(self.conn, list(dict.fromkeys(keys)))
+        picked = sorted(series, key=lambda r: -series[r][-1][1])[: self.opt.star_history_repos]
+        return {r: [list(p) for p in metrics.snapshot_series(series[r])] for r in picked}
+
+    def _star_thresholds(self, repos: ColumnElement[bool]) -> dict[str, Any]:
+        stars = q.latest_metric_arrays(self.conn, ("stars",), repos)["stars"]
+        results, n = metrics.threshold_shares(stars, STAR_THRESHOLDS)
+        return {"thresholds": [r.to_dict() for r in results], "n": n}
+
+    def _runs(self) -> list[dict[str, Any]]:
+        return [_run_summary(r) for r in q.finished_runs(self.conn)]
+
+    def _notes(self, report: Mapping[str, Any]) -> dict[str, Any]:
+        content = self._note(q.counted("video"), self.opt.content_set, self.opt.content_terms)
+        papers = self._note(q.counted("paper"), self.opt.research_set, self.opt.research_terms)
+        repos = self._note(q.counted("repo"), self.opt.research_set, self.opt.research_terms)
+        likes_n = sum(report["likes_per_year_n"].values())
+        engagement_n = max(report["engagement_per_1000_plays"]["n"].values(), default=0)
+        return {
+            "videos_per_year": content,
+            "category_rank": {**content, "n": sum(c["n"] for c in report["category_rank"])},
+            "region_per_year": {**content, "n": report["region_share"]["n"]},
+            "likes_per_year": {**content, "n": likes_n},
+            "engagement": {**content, "n": engagement_n},
+            "papers_per_year": {**papers, "extra": _no_arxiv(report["papers_without_arxiv_id"])},
+            "modality_share": {**papers, "n": report["modality_share"]["n"]},
+            "repos_per_year": repos,
+            "star_history": {**repos, "n": len(report["star_history"])},
+        }
+
+    def _note(self, where: ColumnElement[bool], set_name: str, terms: Sequence[str]) -> dict[str, Any]:
+        cov = q.coverage(self.conn, and_(where, self._in_range()))
+        return {
+            "sources": self._sources(),
+            "platforms": cov["platforms"],
+            "keywords": {"set": set_name, "terms": list(terms)},
+            "date_range": [f"{self.start}-01-01", f"{self.end}-12-31"],
+            "published_range": [_iso(d) for d in cov["published"]],
+            "dedup": "url",
+            "n": cov["n"],
+            "collected_at": [_iso(d) for d in cov["observed"]],
+        }
+
+    def _sources(self) -> list[str]:
+        runs = q.finished_runs(self.conn)
+        return list(dict.fromkeys(f"{r['source']}:{r['query']}" for r in runs if r["status"] != "running"))
+
+
+def _flat_shares(result: metrics.Shares) -> dict[str, Any]:
+    flat = result.to_dict()
+    flat.pop("counts", None)
+    return flat
+
+
+def _no_arxiv(count: int) -> str | None:
+    return f"papers_without_arxiv_id={count}" if count else None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _run_summary(run: Mapping[str, Any]) -> dict[str, Any]:
+    counts = run.get("counts") or {}
+    return {
+        "id": run["id"],
+        "source": run["source"],
+        "query": run["query"],
+        "started_at": _iso(run["started_at"]),
+        "finished_at": _iso(run["finished_at"]),
+        "status": run["status"],
+        "read": counts.get("read", 0),
+        "imported": counts.get("items", 0),
+        "skipped": counts.get("skipped", 0),
+    }

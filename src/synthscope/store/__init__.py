@@ -1,0 +1,57 @@
+"""The store: SQLAlchemy 2 + Alembic; SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from synthscope.store.db import make_engine, migrate, storage_errors
+
+
+class Store:
+    """A handle on one database. Construct with a URL; :meth:`open` connects and migrates."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine | None = None
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to ``url`` and bring its schema up to date.
+
+        Raises:
+            UsageError: malformed URL or missing driver.
+            StorageError: the database cannot be reached or migrated.
+        """
+        store = cls(url)
+        store._engine = make_engine(url)
+        migrate(store._engine)
+        return store
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    @contextmanager
+    def transaction(self, what: str = "writing") -> Iterator[Connection]:
+        """One transaction; database errors become a StorageError naming ``what``."""
+        with storage_errors(what), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self, what: str = "reading") -> Iterator[Connection]:
+        """A connection for queries; database errors become a StorageError."""
+        with storage_errors(what), self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+__all__ = ["Store"]

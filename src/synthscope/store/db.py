@@ -1,0 +1,115 @@
+"""Opening the store: engine, SQLite pragmas, Alembic migrations, error mapping.
+
+SQLite is the embedded default (WAL mode so a report can read while an import writes); PostgreSQL is
+reached by a ``postgresql+psycopg://`` URL and runs the same migrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from synthscope.errors import StorageError, UsageError
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _prepare_sqlite_path(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"Cannot create the folder for database {database}: {exc}.") from exc
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` (SQLite pragmas installed; no connection opened yet).
+
+    Raises:
+        UsageError: the URL is malformed or names a driver that is not installed.
+        StorageError: the SQLite file's folder cannot be created.
+    """
+    try:
+        backend = make_url(url).get_backend_name()
+        if backend == "sqlite":
+            _prepare_sqlite_path(url)
+        engine = create_engine(url, pool_pre_ping=backend != "sqlite")
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise UsageError(f"Invalid database URL {_redact(url)}: {exc}.") from exc
+    except ImportError as exc:
+        raise UsageError(
+            f"The driver for {_redact(url)} is not installed ({exc}); "
+            "install synthscope[postgres] for PostgreSQL."
+        ) from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<unparseable URL>"
+
+
+def _alembic_config(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(files("synthscope.store") / "migrations"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent).
+
+    Raises:
+        StorageError: the database cannot be reached or migrated.
+    """
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+    except SQLAlchemyError as exc:
+        raise StorageError(f"Cannot migrate database {_redact(str(engine.url))}: {_why(exc)}") from exc
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+        head = ScriptDirectory.from_config(_alembic_config(conn)).get_heads()
+    return set(current) == set(head)
+
+
+def _why(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__).rstrip(".") + "."
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Map database errors inside the block to one StorageError sentence."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StorageError(f"Database error while {what}: {_why(exc)}") from exc

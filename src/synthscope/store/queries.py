@@ -1,0 +1,150 @@
+"""Read-only aggregate queries the report is built from.
+
+Aggregation happens in the database (GROUP BY) so a report over millions of items never loads them
+all; only the per-item values that a bootstrap needs are fetched, as compact arrays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, ColumnElement, Select, and_, func, select
+
+from synthscope.observe.items import METRICS
+from synthscope.store.models import ItemRow, RunRow, SnapshotRow
+
+ITEMS = ItemRow.__table__
+SNAPSHOTS = SnapshotRow.__table__
+RUNS = RunRow.__table__
+
+Counts = dict[str, dict[int, int]]
+
+
+def counted(kind: str) -> ColumnElement[bool]:
+    """Items that count for ``kind``: papers count only with an arXiv id (as the seed report did)."""
+    if kind == "paper":
+        return and_(ITEMS.c.kind == "paper", ITEMS.c.platform == "arxiv")
+    return ITEMS.c.kind == kind
+
+
+def yearly_counts(conn: Connection, group: str, where: ColumnElement[bool]) -> Counts:
+    """``{group value: {year: count}}`` over items matching ``where`` (null years left out)."""
+    col = ITEMS.c[group]
+    stmt = (
+        select(col, ITEMS.c.year, func.count())
+        .where(where, ITEMS.c.year.is_not(None))
+        .group_by(col, ITEMS.c.year)
+    )
+    out: Counts = defaultdict(dict)
+    for value, year, n in conn.execute(stmt):
+        out[str(value) if value is not None else "unclassified"][int(year)] = int(n)
+    return dict(out)
+
+
+def group_counts(conn: Connection, group: str, where: ColumnElement[bool]) -> dict[str, int]:
+    """``{group value: count}`` over items matching ``where``."""
+    col = ITEMS.c[group]
+    stmt = select(col, func.count()).where(where).group_by(col)
+    return {str(v) if v is not None else "unclassified": int(n) for v, n in conn.execute(stmt)}
+
+
+def _latest_snapshots() -> Any:
+    latest = (
+        select(SNAPSHOTS.c.item_id, func.max(SNAPSHOTS.c.observed_at).label("at"))
+        .group_by(SNAPSHOTS.c.item_id)
+        .subquery()
+    )
+    return SNAPSHOTS.join(
+        latest,
+        and_(SNAPSHOTS.c.item_id == latest.c.item_id, SNAPSHOTS.c.observed_at == latest.c.at),
+    ).join(ITEMS, ITEMS.c.id == SNAPSHOTS.c.item_id)
+
+
+def metric_sums_per_year(
+    conn: Connection, metric: str, where: ColumnElement[bool]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Sum of each item's latest known ``metric`` per year, and how many items had a value."""
+    col = SNAPSHOTS.c[metric]
+    stmt: Select[Any] = (
+        select(ITEMS.c.year, func.sum(col), func.count(col))
+        .select_from(_latest_snapshots())
+        .where(where, ITEMS.c.year.is_not(None), col.is_not(None))
+        .group_by(ITEMS.c.year)
+    )
+    sums: dict[int, int] = {}
+    ns: dict[int, int] = {}
+    for year, total, n in conn.execute(stmt):
+        sums[int(year)] = int(total)
+        ns[int(year)] = int(n)
+    return sums, ns
+
+
+def latest_metric_arrays(
+    conn: Connection, metrics: Sequence[str], where: ColumnElement[bool]
+) -> dict[str, np.ndarray]:
+    """Each item's latest value of each metric as float arrays (NaN where unknown)."""
+    cols = [SNAPSHOTS.c[m] for m in metrics]
+    stmt = select(*cols).select_from(_latest_snapshots()).where(where)
+    rows = conn.execute(stmt).all()
+    data = np.array(rows, dtype=float).reshape(len(rows), len(metrics))
+    return {m: data[:, i] for i, m in enumerate(metrics)}
+
+
+def star_series(conn: Connection, keys: Sequence[str]) -> dict[str, list[tuple[datetime, int]]]:
+    """Dated star counts of the given repositories (``github:owner/repo`` keys)."""
+    stmt = (
+        select(ITEMS.c.platform_id, SNAPSHOTS.c.observed_at, SNAPSHOTS.c.stars)
+        .select_from(SNAPSHOTS.join(ITEMS, ITEMS.c.id == SNAPSHOTS.c.item_id))
+        .where(ITEMS.c.key.in_(list(keys)), SNAPSHOTS.c.stars.is_not(None))
+        .order_by(SNAPSHOTS.c.observed_at)
+    )
+    out: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
+    for repo, at, stars in conn.execute(stmt):
+        out[str(repo)].append((at, int(stars)))
+    return dict(out)
+
+
+def top_repos_by_stars(conn: Connection, limit: int) -> list[str]:
+    """Keys of the repositories with the most stars in their latest snapshot."""
+    stmt = (
+        select(ITEMS.c.key)
+        .select_from(_latest_snapshots())
+        .where(ITEMS.c.kind == "repo", SNAPSHOTS.c.stars.is_not(None))
+        .order_by(SNAPSHOTS.c.stars.desc(), ITEMS.c.key)
+        .limit(limit)
+    )
+    return [str(k) for (k,) in conn.execute(stmt)]
+
+
+def coverage(conn: Connection, where: ColumnElement[bool]) -> dict[str, Any]:
+    """Platforms, publication date range, observation range and N of the items matching ``where``."""
+    platforms = sorted(group_counts(conn, "platform", where))
+    first, last, n = conn.execute(
+        select(func.min(ITEMS.c.published_at), func.max(ITEMS.c.published_at), func.count()).where(
+            where
+        )
+    ).one()
+    observed = conn.execute(
+        select(func.min(SNAPSHOTS.c.observed_at), func.max(SNAPSHOTS.c.observed_at))
+        .select_from(SNAPSHOTS.join(ITEMS, ITEMS.c.id == SNAPSHOTS.c.item_id))
+        .where(where)
+    ).one()
+    return {
+        "platforms": platforms,
+        "published": (first, last),
+        "observed": tuple(observed),
+        "n": int(n),
+    }
+
+
+def finished_runs(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
+    """Runs that stored something, newest first (for the report's data notes)."""
+    stmt = select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+METRIC_NAMES = METRICS
