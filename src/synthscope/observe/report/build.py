@@ -134,7 +134,7 @@ class _Builder:
             ],
             "likes_per_year": self._fill(likes),
             "likes_per_year_n": self._fill(likes_n),
-            "likes_growth_fit": fit.to_dict(),
+            "likes_growth_fit": {**fit.to_dict(), "n_points": fit.n_points},
             "engagement_per_1000_plays": self._engagement(videos),
         }
 
