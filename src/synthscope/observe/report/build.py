@@ -49,7 +49,9 @@ class ReportOptions:
     star_history_repos: int = 5
 
 
-def build_report(store: Store, options: ReportOptions, now: datetime | None = None) -> dict[str, Any]:
+def build_report(
+    store: Store, options: ReportOptions, now: datetime | None = None
+) -> dict[str, Any]:
     """The full report dict for ``store``.
 
     Raises:
@@ -116,8 +118,12 @@ class _Builder:
     def _content_part(self) -> dict[str, Any]:
         content = ITEMS.c.kind.in_(("video", "post"))
         videos = and_(q.counted("video"), self._in_range())
-        region_counts = q.group_counts(self.conn, "region", and_(videos, ITEMS.c.region.is_not(None)))
-        categories = q.group_counts(self.conn, "category", and_(videos, ITEMS.c.category.is_not(None)))
+        region_counts = q.group_counts(
+            self.conn, "region", and_(videos, ITEMS.c.region.is_not(None))
+        )
+        categories = q.group_counts(
+            self.conn, "category", and_(videos, ITEMS.c.category.is_not(None))
+        )
         likes, likes_n = q.metric_sums_per_year(self.conn, "likes", q.counted("video"))
         fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
         return {
@@ -125,7 +131,8 @@ class _Builder:
                 p: self._fill(s) for p, s in sorted(self._yearly("platform", content).items())
             },
             "items_per_year_by_region": {
-                r: self._fill(self._yearly("region", q.counted("video")).get(r, {})) for r in REGIONS
+                r: self._fill(self._yearly("region", q.counted("video")).get(r, {}))
+                for r in REGIONS
             },
             "region_share": _flat_shares(metrics.shares(region_counts, REGIONS)),
             "category_rank": [
@@ -202,7 +209,9 @@ class _Builder:
             "star_history": {**repos, "n": len(report["star_history"])},
         }
 
-    def _note(self, where: ColumnElement[bool], set_name: str, terms: Sequence[str]) -> dict[str, Any]:
+    def _note(
+        self, where: ColumnElement[bool], set_name: str, terms: Sequence[str]
+    ) -> dict[str, Any]:
         cov = q.coverage(self.conn, and_(where, self._in_range()))
         return {
             "sources": self._sources(),
@@ -217,7 +226,9 @@ class _Builder:
 
     def _sources(self) -> list[str]:
         runs = q.finished_runs(self.conn)
-        return list(dict.fromkeys(f"{r['source']}:{r['query']}" for r in runs if r["status"] != "running"))
+        return list(
+            dict.fromkeys(f"{r['source']}:{r['query']}" for r in runs if r["status"] != "running")
+        )
 
 
 def _flat_shares(result: metrics.Shares) -> dict[str, Any]:
