@@ -46,7 +46,8 @@ def settings() -> Settings:
 @app.callback()
 def _root(
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: SQLite in the user data dir).")
+        str | None,
+        typer.Option("--db", help="Database URL (default: SQLite in the user data dir)."),
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Output language: zh or en.")] = None,
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 0,
@@ -216,7 +217,9 @@ def observe_runs(
     for r in runs:
         c = r["counts"] or {}
         line = f"{r['id']}  {r['source']}  {r['status']}  {c.get('read', 0)}  "
-        out_console.print(line + f"{c.get('new', 0)}  {c.get('skipped', 0)}  {r['query']}", markup=False)
+        out_console.print(
+            line + f"{c.get('new', 0)}  {c.get('skipped', 0)}  {r['query']}", markup=False
+        )
 
 
 @observe_app.command("keywords")

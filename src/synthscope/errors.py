@@ -54,7 +54,9 @@ class RecordError(InputError):
     def __init__(self, message: str, *, file: str = "", row: int | None = None) -> None:
         self.file = file
         self.row = row
-        where = f"{file}, row {row}: " if file and row is not None else (f"{file}: " if file else "")
+        where = (
+            f"{file}, row {row}: " if file and row is not None else (f"{file}: " if file else "")
+        )
         super().__init__(f"{where}{message}")
         self.reason = message
 

@@ -434,6 +434,8 @@ def test_find_arxiv_ids_only_in_context() -> None:
     )
     assert find_arxiv_ids(line) == ["1406.2661", "2104.12255", "math/0309136"]
     assert find_arxiv_ids("model 2020.12345 scored 1406.2661") == []
+    ftp = "[Paper](https://arxiv.org/ftp/arxiv/papers/2108/2108.05307.pdf)"
+    assert find_arxiv_ids(ftp) == ["2108.05307"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Store: migrations, idempotent upserts, dated snapshots, runs, error mapping (SQLite and PostgreSQL)."""
+"""Store: migrations, idempotent upserts, dated snapshots, runs, errors (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -30,9 +30,7 @@ def video(vid: str, **kw: object) -> Item:
 
 def table_rows(store: Store) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     with store.reading() as conn:
-        items = conn.execute(
-            select(ItemRow.__table__).order_by(ItemRow.__table__.c.key)
-        ).all()
+        items = conn.execute(select(ItemRow.__table__).order_by(ItemRow.__table__.c.key)).all()
         snaps = conn.execute(
             select(SnapshotRow.__table__).order_by(SnapshotRow.__table__.c.id)
         ).all()
@@ -97,6 +95,7 @@ def test_merge_keeps_first_date_and_unions_keywords(store: Store) -> None:
         year=2022,
         keywords=("换脸",),
         title="new title",
+        observed_at=T0 + timedelta(days=1),
     )
     with store.transaction() as conn:
         upsert_items(conn, [first], source="file")
@@ -124,7 +123,9 @@ ids = st.text(alphabet="abcdefghijkABCDEFGHIJK0123456789_-", min_size=11, max_si
 counts_st = st.dictionaries(st.sampled_from(["plays", "likes", "shares"]), st.integers(0, 10**12))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(batch=st.lists(st.tuples(ids, counts_st), max_size=12))
 def test_property_upsert_twice_equals_once(tmp_path_factory, batch) -> None:  # type: ignore[no-untyped-def]
     store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('h') / 's.db'}")
@@ -139,10 +140,30 @@ def test_property_upsert_twice_equals_once(tmp_path_factory, batch) -> None:  # 
     store.close()
 
 
-def test_merge_duplicates_prefers_later_values() -> None:
-    merged = merge_duplicates([video("aaaaaaaaaaa", title="a"), video("aaaaaaaaaaa", title="b")])
-    assert list(merged) == ["youtube:aaaaaaaaaaa"]
-    assert merged["youtube:aaaaaaaaaaa"].title == "b"
+def test_merge_duplicates_newer_observation_wins_ties_keep_first() -> None:
+    tie = merge_duplicates([video("aaaaaaaaaaa", title="a"), video("aaaaaaaaaaa", title="b")])
+    assert list(tie) == ["youtube:aaaaaaaaaaa"]
+    assert tie["youtube:aaaaaaaaaaa"].title == "a"
+    later = video("aaaaaaaaaaa", title="b", observed_at=T0 + timedelta(hours=1))
+    newer = merge_duplicates([video("aaaaaaaaaaa", title="a"), later])
+    assert newer["youtube:aaaaaaaaaaa"].title == "b"
+
+
+def test_same_export_rows_do_not_flip_flop(store: Store) -> None:
+    """Two rows of one export describing one video, stored in different batches."""
+    first = video("aaaaaaaaaaa", title="a", raw={"url": "u1"})
+    second = video("aaaaaaaaaaa", title="b", raw={"url": "u2", "extra": "x"})
+    for _ in range(2):
+        with store.transaction() as conn:
+            upsert_items(conn, [first], source="file")
+        with store.transaction() as conn:
+            counts = upsert_items(conn, [second], source="file")
+        state = table_rows(store)
+    assert counts.updated == 0
+    with store.reading() as conn:
+        row = conn.execute(select(ItemRow.__table__)).one()
+    assert row.title == "a" and row.raw == {"url": "u1", "extra": "x"}
+    assert table_rows(store) == state
 
 
 def test_run_resume_and_finish(store: Store) -> None:

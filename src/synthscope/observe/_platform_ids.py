@@ -67,7 +67,7 @@ ARXIV_OLD: re.Pattern[str] = re.compile(rf"(?<![\w-]){_OLD_CORE}(?:v\d+)?(?!\d)"
 # Only ids introduced by an arXiv URL, an 'arXiv:' prefix or the arXiv DOI count in free text,
 # so a number such as '2020.12345' in prose is never taken for a paper.
 _ARXIV_CONTEXT = re.compile(
-    r"(?:arxiv\.org/(?:abs|pdf|html|ps|format)/|arxiv:\s?|10\.48550/arxiv\.)"
+    r"(?:arxiv\.org/(?:abs|pdf|html|ps|format|ftp/arxiv/papers/\d{4})/|arxiv:\s?|10\.48550/arxiv\.)"
     rf"(?:({_NEW_CORE})|{_OLD_CORE})(?:v\d+)?(?!\d)",
     re.IGNORECASE,
 )

@@ -1,8 +1,8 @@
 """The records that flow through the observe pipeline.
 
-An :class:`Item` is one unique piece of content (a video, a post, a paper, a repository) identified by
-``(platform, platform_id)``; its engagement counts ride along as one dated observation. Counts that
-are unknown are absent from ``metrics`` (never 0).
+An :class:`Item` is one unique piece of content (a video, a post, a paper, a repository)
+identified by ``(platform, platform_id)``; its engagement counts ride along as one dated
+observation. Counts that are unknown are absent from ``metrics`` (never 0).
 """
 
 from __future__ import annotations

@@ -89,7 +89,9 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
     except SQLAlchemyError as exc:
-        raise StorageError(f"Cannot migrate database {_redact(str(engine.url))}: {_why(exc)}") from exc
+        raise StorageError(
+            f"Cannot migrate database {_redact(str(engine.url))}: {_why(exc)}"
+        ) from exc
 
 
 def schema_is_current(engine: Engine) -> bool:

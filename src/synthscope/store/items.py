@@ -1,8 +1,11 @@
 """Idempotent writes of items and their dated snapshots.
 
-The natural key of an item is ``platform:platform_id``. Writing the same items twice changes nothing:
-descriptive fields are only overwritten by a different non-empty value, the publication date is kept
-once known, keyword and source lists grow by union, and a snapshot is keyed by (item, observed_at).
+The natural key of an item is ``platform:platform_id``. Writing the same items twice changes
+nothing: the newest observation wins and ties keep what is stored (so two rows of one export
+that describe the same video never flip-flop between re-imports), empty fields are always
+filled, the
+publication date is kept once known, keyword and source lists grow by union, raw fields are only
+added, and a snapshot is keyed by (item, observed_at) with first-written values kept.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, select, update
+from sqlalchemy import Connection, Insert, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from synthscope.observe.items import METRICS, Item
@@ -53,23 +56,31 @@ class UpsertCounts:
 
 
 def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
-    """One item per key; later occurrences fill or override earlier ones, metrics combined."""
+    """One item per key: a strictly newer observation overrides, otherwise gaps are filled."""
     merged: dict[str, Item] = {}
     for item in items:
         first = merged.get(item.key)
         if first is None:
             merged[item.key] = item
             continue
+        newer = _is_newer(item.observed_at, first.observed_at)
         for name in _OVERRIDABLE:
             value = getattr(item, name)
-            if value is not None:
+            if value is not None and (newer or getattr(first, name) is None):
                 setattr(first, name, value)
         for name in _KEEP_FIRST:
             if getattr(first, name) is None:
                 setattr(first, name, getattr(item, name))
         first.keywords = _union(first.keywords, item.keywords)
-        first.metrics = {**first.metrics, **item.metrics}
+        if item.observed_at == first.observed_at:
+            first.metrics = {**item.metrics, **first.metrics}
+        if item.raw:
+            first.raw = {**item.raw, **(first.raw or {})}
     return merged
+
+
+def _is_newer(candidate: datetime | None, stored: datetime | None) -> bool:
+    return candidate is not None and (stored is None or candidate > stored)
 
 
 def _union(old: Sequence[Any], new: Sequence[Any]) -> tuple[Any, ...]:
@@ -87,6 +98,7 @@ def _new_row(item: Item, source: str, now: datetime) -> dict[str, Any]:
         keywords=list(item.keywords),
         sources=[source],
         raw=item.raw,
+        observed_at=item.observed_at,
         first_seen_at=now,
         updated_at=now,
     )
@@ -96,9 +108,10 @@ def _new_row(item: Item, source: str, now: datetime) -> dict[str, Any]:
 def changes(existing: dict[str, Any], item: Item, source: str) -> dict[str, Any]:
     """The columns of ``existing`` that ``item`` changes (empty: nothing to write)."""
     diff: dict[str, Any] = {}
+    newer = _is_newer(item.observed_at, existing["observed_at"])
     for name in _OVERRIDABLE:
         value = getattr(item, name)
-        if value is not None and value != existing[name]:
+        if value is not None and value != existing[name] and (newer or existing[name] is None):
             diff[name] = value
     for name in _KEEP_FIRST:
         if existing[name] is None and getattr(item, name) is not None:
@@ -107,8 +120,11 @@ def changes(existing: dict[str, Any], item: Item, source: str) -> dict[str, Any]
         merged = list(_union(existing[name] or [], new))
         if merged != list(existing[name] or []):
             diff[name] = merged
-    if item.raw and existing["raw"] != {**(existing["raw"] or {}), **item.raw}:
-        diff["raw"] = {**(existing["raw"] or {}), **item.raw}
+    raw = {**(item.raw or {}), **(existing["raw"] or {})}
+    if raw and raw != existing["raw"]:
+        diff["raw"] = raw
+    if newer:
+        diff["observed_at"] = item.observed_at
     return diff
 
 
@@ -119,6 +135,7 @@ _EXISTING_COLUMNS = (
     ITEMS.c.keywords,
     ITEMS.c.sources,
     ITEMS.c.raw,
+    ITEMS.c.observed_at,
 )
 
 
@@ -175,7 +192,9 @@ def _update_changed(
     for key, row in existing.items():
         diff = changes(row, batch[key], source)
         if diff:
-            conn.execute(update(ITEMS).where(ITEMS.c.id == row["id"]).values(**diff, updated_at=now))
+            conn.execute(
+                update(ITEMS).where(ITEMS.c.id == row["id"]).values(**diff, updated_at=now)
+            )
             updated += 1
     return updated
 
@@ -214,6 +233,5 @@ def _write_snapshots(
 
 
 def _coalesce(stmt: Any, metric: str) -> Any:
-    from sqlalchemy import func
-
-    return func.coalesce(stmt.excluded[metric], SNAPSHOTS.c[metric])
+    """First-written values are kept; a later write of the same observation only fills gaps."""
+    return func.coalesce(SNAPSHOTS.c[metric], stmt.excluded[metric])

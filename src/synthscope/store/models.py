@@ -8,7 +8,7 @@ and the per-item ratios of the report need the metrics of one observation side b
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -50,7 +50,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class ItemRow(Base):
@@ -80,6 +80,7 @@ class ItemRow(Base):
     keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

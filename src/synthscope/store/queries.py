@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from synthscope.observe.items import METRICS
 from synthscope.store.models import ItemRow, RunRow, SnapshotRow
@@ -25,7 +25,7 @@ Counts = dict[str, dict[int, int]]
 
 
 def counted(kind: str) -> ColumnElement[bool]:
-    """Items that count for ``kind``: papers count only with an arXiv id (as the seed report did)."""
+    """Items that count for ``kind``: papers only with an arXiv id (as the seed report did)."""
     if kind == "paper":
         return and_(ITEMS.c.kind == "paper", ITEMS.c.platform == "arxiv")
     return ITEMS.c.kind == kind
@@ -121,7 +121,7 @@ def top_repos_by_stars(conn: Connection, limit: int) -> list[str]:
 
 
 def coverage(conn: Connection, where: ColumnElement[bool]) -> dict[str, Any]:
-    """Platforms, publication date range, observation range and N of the items matching ``where``."""
+    """Platforms, publication and observation ranges and N of the items matching ``where``."""
     platforms = sorted(group_counts(conn, "platform", where))
     first, last, n = conn.execute(
         select(func.min(ITEMS.c.published_at), func.max(ITEMS.c.published_at), func.count()).where(

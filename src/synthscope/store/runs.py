@@ -47,9 +47,7 @@ def query_hash(source: str, query: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def start_or_resume(
-    conn: Connection, source: str, query: str, params: dict[str, Any]
-) -> RunState:
+def start_or_resume(conn: Connection, source: str, query: str, params: dict[str, Any]) -> RunState:
     """Resume the newest unfinished run that asked the same thing, or start a new one."""
     digest = query_hash(source, query, params)
     latest = conn.execute(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ColumnElement, and_
+from sqlalchemy import ColumnElement, Connection, and_
 
 from synthscope.errors import UsageError
 from synthscope.observe import metrics
@@ -203,7 +203,10 @@ class _Builder:
             "region_per_year": {**content, "n": report["region_share"]["n"]},
             "likes_per_year": {**content, "n": likes_n},
             "engagement": {**content, "n": engagement_n},
-            "papers_per_year": {**papers, "extra": _no_arxiv(report["papers_without_arxiv_id"])},
+            "papers_per_year": {
+                **papers,
+                "extra": _no_arxiv(report["papers_without_arxiv_id"], self.opt.lang),
+            },
             "modality_share": {**papers, "n": report["modality_share"]["n"]},
             "repos_per_year": repos,
             "star_history": {**repos, "n": len(report["star_history"])},
@@ -237,8 +240,14 @@ def _flat_shares(result: metrics.Shares) -> dict[str, Any]:
     return flat
 
 
-def _no_arxiv(count: int) -> str | None:
-    return f"papers_without_arxiv_id={count}" if count else None
+_NO_ARXIV = {
+    "en": "{n} more papers have no arXiv id: stored, but not counted here.",
+    "zh": "另有 {n} 篇论文没有 arXiv 编号：已入库，未计入本图。",
+}
+
+
+def _no_arxiv(count: int, lang: str) -> str | None:
+    return _NO_ARXIV.get(lang, _NO_ARXIV["en"]).format(n=count) if count else None
 
 
 def _iso(moment: datetime | None) -> str | None:

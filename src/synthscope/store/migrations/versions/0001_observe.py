@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("keywords", sa.JSON, nullable=False),
         sa.Column("sources", sa.JSON, nullable=False),
         sa.Column("raw", sa.JSON),
+        sa.Column("observed_at", TZ),
         sa.Column("first_seen_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
     )
