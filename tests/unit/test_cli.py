@@ -43,6 +43,8 @@ def test_import_then_report(
     assert code == 0 and "报告已写入" in out
     report = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
     assert report["items_per_year"]["video"] == {"2020": 1, "2021": 1}
+    assert report["notes"]["videos_per_year"]["sources"] == [f"file:{export}"]
+    assert report["notes"]["papers_per_year"]["sources"] == []
     assert (tmp_path / "r" / "report.html").read_text(encoding="utf-8").startswith("<!")
 
 

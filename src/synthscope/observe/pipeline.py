@@ -8,6 +8,7 @@ there (no gap, no duplicate).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,6 +98,8 @@ def _store_batch(
         run.count("unchanged", counts.unchanged)
         run.count("snapshots", counts.snapshots)
         run.count("skipped", len(batch.skipped))
+        for kind, n in Counter(item.kind for item in batch.items).items():
+            run.count(f"kind.{kind}", n)
         run.note_errors([str(e) for e in batch.skipped])
         run_records.save_progress(conn, run)
 

@@ -71,6 +71,7 @@ class _Builder:
         self.conn = conn
         self.opt = options
         self.now = now
+        self._runs_cache: list[dict[str, Any]] | None = None
 
     def build(self) -> dict[str, Any]:
         per_kind = {k: self._yearly("kind", q.counted(k)).get(k, {}) for k in KINDS}
@@ -192,9 +193,9 @@ class _Builder:
         return [_run_summary(r) for r in q.finished_runs(self.conn)]
 
     def _notes(self, report: Mapping[str, Any]) -> dict[str, Any]:
-        content = self._note(q.counted("video"), self.opt.content_set, self.opt.content_terms)
-        papers = self._note(q.counted("paper"), self.opt.research_set, self.opt.research_terms)
-        repos = self._note(q.counted("repo"), self.opt.research_set, self.opt.research_terms)
+        content = self._note("video", self.opt.content_set, self.opt.content_terms)
+        papers = self._note("paper", self.opt.research_set, self.opt.research_terms)
+        repos = self._note("repo", self.opt.research_set, self.opt.research_terms)
         likes_n = sum(report["likes_per_year_n"].values())
         engagement_n = max(report["engagement_per_1000_plays"]["n"].values(), default=0)
         return {
@@ -212,12 +213,10 @@ class _Builder:
             "star_history": {**repos, "n": len(report["star_history"])},
         }
 
-    def _note(
-        self, where: ColumnElement[bool], set_name: str, terms: Sequence[str]
-    ) -> dict[str, Any]:
-        cov = q.coverage(self.conn, and_(where, self._in_range()))
+    def _note(self, kind: str, set_name: str, terms: Sequence[str]) -> dict[str, Any]:
+        cov = q.coverage(self.conn, and_(q.counted(kind), self._in_range()))
         return {
-            "sources": self._sources(),
+            "sources": self._sources(kind),
             "platforms": cov["platforms"],
             "keywords": {"set": set_name, "terms": list(terms)},
             "date_range": [f"{self.start}-01-01", f"{self.end}-12-31"],
@@ -227,10 +226,16 @@ class _Builder:
             "collected_at": [_iso(d) for d in cov["observed"]],
         }
 
-    def _sources(self) -> list[str]:
-        runs = q.finished_runs(self.conn)
+    def _sources(self, kind: str) -> list[str]:
+        """The runs that stored items of ``kind`` (runs are counted per kind since 0.1)."""
+        if self._runs_cache is None:
+            self._runs_cache = q.finished_runs(self.conn)
         return list(
-            dict.fromkeys(f"{r['source']}:{r['query']}" for r in runs if r["status"] != "running")
+            dict.fromkeys(
+                f"{r['source']}:{r['query']}"
+                for r in self._runs_cache
+                if r["status"] != "running" and (r["counts"] or {}).get(f"kind.{kind}", 0) > 0
+            )
         )
 
 
