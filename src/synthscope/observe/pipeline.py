@@ -132,7 +132,7 @@ def import_file(
     platform: str | None = None,
     kind: str | None = None,
     mapping: Mapping[str, str] | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 20_000,
     observed_at: datetime | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:

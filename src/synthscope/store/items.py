@@ -10,15 +10,16 @@ added, and a snapshot is keyed by (item, observed_at) with first-written values 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, select, update
 
 from synthscope.observe.items import METRICS, Item
+from synthscope.store import _bulk
 from synthscope.store.models import ItemRow, SnapshotRow
 
 ITEMS = ItemRow.__table__
@@ -36,7 +37,6 @@ _OVERRIDABLE = (
     "modality",
 )
 _KEEP_FIRST = ("published_at", "year")
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 @dataclass(slots=True)
@@ -89,22 +89,6 @@ def _union(old: Sequence[Any], new: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(seen)
 
 
-def _new_row(item: Item, source: str, now: datetime) -> dict[str, Any]:
-    row: dict[str, Any] = {name: getattr(item, name) for name in (*_OVERRIDABLE, *_KEEP_FIRST)}
-    row.update(
-        key=item.key,
-        platform=item.platform,
-        platform_id=item.platform_id,
-        keywords=list(item.keywords),
-        sources=[source],
-        raw=item.raw,
-        observed_at=item.observed_at,
-        first_seen_at=now,
-        updated_at=now,
-    )
-    return row
-
-
 def changes(existing: dict[str, Any], item: Item, source: str) -> dict[str, Any]:
     """The columns of ``existing`` that ``item`` changes (empty: nothing to write)."""
     diff: dict[str, Any] = {}
@@ -144,10 +128,6 @@ def _existing(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
     return {row.key: dict(row._mapping) for row in conn.execute(stmt, {"keys": keys})}
 
 
-def _insert(conn: Connection) -> Any:
-    return _INSERTS[conn.dialect.name]
-
-
 def upsert_items(
     conn: Connection,
     items: Iterable[Item],
@@ -167,16 +147,15 @@ def upsert_items(
         return UpsertCounts()
     existing = _existing(conn, list(batch))
     counts = UpsertCounts()
-    new_rows = [_new_row(it, source, now) for key, it in batch.items() if key not in existing]
-    if new_rows:
-        stmt: Insert = _insert(conn)(ITEMS).on_conflict_do_nothing(index_elements=["key"])
-        conn.execute(stmt, new_rows)
-        counts.new = len(new_rows)
+    new_items = [it for key, it in batch.items() if key not in existing]
+    if new_items:
+        _bulk.insert_items(conn, new_items, source=source, now=now)
+        counts.new = len(new_items)
     counts.updated = _update_changed(conn, batch, existing, source, now)
     counts.unchanged = len(batch) - counts.new - counts.updated
     ids = {key: row["id"] for key, row in existing.items()}
-    if new_rows:
-        ids.update(_ids(conn, [r["key"] for r in new_rows]))
+    if new_items:
+        ids.update(_ids(conn, [it.key for it in new_items]))
     counts.snapshots = _write_snapshots(conn, batch.values(), ids, run_id, now)
     return counts
 
@@ -188,15 +167,17 @@ def _update_changed(
     source: str,
     now: datetime,
 ) -> int:
-    updated = 0
+    """Write every changed item; items changing the same columns share one executemany."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for key, row in existing.items():
         diff = changes(row, batch[key], source)
         if diff:
-            conn.execute(
-                update(ITEMS).where(ITEMS.c.id == row["id"]).values(**diff, updated_at=now)
-            )
-            updated += 1
-    return updated
+            groups[tuple(sorted(diff))].append({"row_id": row["id"], "updated_at": now, **diff})
+    for columns, params in groups.items():
+        values = {name: bindparam(name) for name in (*columns, "updated_at")}
+        stmt = update(ITEMS).where(ITEMS.c.id == bindparam("row_id")).values(values)
+        conn.execute(stmt, params)
+    return sum(len(p) for p in groups.values())
 
 
 def _ids(conn: Connection, keys: list[str]) -> dict[str, int]:
@@ -212,26 +193,11 @@ def _write_snapshots(
     now: datetime,
 ) -> int:
     rows = [
-        {
-            "item_id": ids[it.key],
-            "observed_at": it.observed_at or now,
-            "run_id": run_id,
-            **{m: it.metrics.get(m) for m in METRICS},
-        }
+        (ids[it.key], it.observed_at or now, run_id, *[it.metrics.get(m) for m in METRICS])
         for it in items
         if it.metrics and it.key in ids
     ]
     if not rows:
         return 0
-    stmt = _insert(conn)(SNAPSHOTS)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["item_id", "observed_at"],
-        set_={m: _coalesce(stmt, m) for m in METRICS},
-    )
-    conn.execute(stmt, rows)
+    _bulk.upsert_snapshots(conn, rows)
     return len(rows)
-
-
-def _coalesce(stmt: Any, metric: str) -> Any:
-    """First-written values are kept; a later write of the same observation only fills gaps."""
-    return func.coalesce(SNAPSHOTS.c[metric], stmt.excluded[metric])

@@ -126,15 +126,13 @@ class _Builder:
             self.conn, "category", and_(videos, ITEMS.c.category.is_not(None))
         )
         likes, likes_n = q.metric_sums_per_year(self.conn, "likes", q.counted("video"))
+        by_region = self._yearly("region", q.counted("video"))
         fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
         return {
             "items_per_year_by_platform": {
                 p: self._fill(s) for p, s in sorted(self._yearly("platform", content).items())
             },
-            "items_per_year_by_region": {
-                r: self._fill(self._yearly("region", q.counted("video")).get(r, {}))
-                for r in REGIONS
-            },
+            "items_per_year_by_region": {r: self._fill(by_region.get(r, {})) for r in REGIONS},
             "region_share": _flat_shares(metrics.shares(region_counts, REGIONS)),
             "category_rank": [
                 {"category": c, "n": n}

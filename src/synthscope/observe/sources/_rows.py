@@ -80,6 +80,10 @@ class RowConverter:
         self.published = index.get("published_at")
         self.observed = index.get("observed_at")
         self.platform = index.get("platform")
+        # raw keeps the URL as written and every cell no field took: parsed cells already live in
+        # columns and snapshots, and serialising them again cost seconds per million rows.
+        taken = set(index.values()) - {self.url}
+        self.raw_columns = tuple((i, name) for i, name in enumerate(self.columns) if i not in taken)
 
     def convert(self, number: int, values: Sequence[Any]) -> Item | RecordError:
         """The row's Item, or a RecordError naming the file, the row and the bad value."""
@@ -184,14 +188,10 @@ class RowConverter:
         return metrics
 
     def _raw(self, values: Sequence[Any]) -> dict[str, Any]:
-        if self.text_only:
-            raw = dict(zip(self.columns, values, strict=False))
-            if "" not in values:
-                return raw
-            return {column: value for column, value in raw.items() if value}
+        kept = ((name, values[i]) for i, name in self.raw_columns if i < len(values))
         return {
-            column: value if type(value) is str else cell_text(value)
-            for column, value in zip(self.columns, values, strict=False)
+            name: value if type(value) is str else cell_text(value)
+            for name, value in kept
             if value is not None and value != ""
         }
 

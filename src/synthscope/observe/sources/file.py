@@ -99,7 +99,7 @@ class FileSource(Source):
         platform: str | None = None,
         kind: str | None = None,
         mapping: Mapping[str, str] | None = None,
-        batch_size: int = 5000,
+        batch_size: int = 20_000,
         observed_at: datetime | None = None,
     ) -> None:
         self.platform = platform
