@@ -13,4 +13,5 @@ if [ -z "${SYNTHSCOPE_TEST_DATABASE_URL:-}" ]; then
 fi
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
+.venv/bin/mypy
 .venv/bin/python -m pytest "$@"

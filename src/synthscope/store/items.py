@@ -20,10 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
-from synthscope.store.models import ItemRow, SnapshotRow
-
-ITEMS = ItemRow.__table__
-SNAPSHOTS = SnapshotRow.__table__
+from synthscope.store.models import ITEMS
 
 _OVERRIDABLE = (
     "kind",
@@ -174,7 +171,7 @@ def _update_changed(
         if diff:
             groups[tuple(sorted(diff))].append({"row_id": row["id"], "updated_at": now, **diff})
     for columns, params in groups.items():
-        values = {name: bindparam(name) for name in (*columns, "updated_at")}
+        values: dict[str, Any] = {name: bindparam(name) for name in (*columns, "updated_at")}
         stmt = update(ITEMS).where(ITEMS.c.id == bindparam("row_id")).values(values)
         conn.execute(stmt, params)
     return sum(len(p) for p in groups.values())

@@ -8,7 +8,7 @@ and the per-item ratios of the report need the metrics of one observation side b
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -121,3 +122,9 @@ class RunRow(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     message: Mapped[str | None] = mapped_column(Text)
+
+
+# The tables for Core statements (typed as Table: ``__table__`` is declared as a FromClause).
+ITEMS = cast(Table, ItemRow.__table__)
+SNAPSHOTS = cast(Table, SnapshotRow.__table__)
+RUNS = cast(Table, RunRow.__table__)

@@ -15,11 +15,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from synthscope.observe.items import METRICS
-from synthscope.store.models import ItemRow, RunRow, SnapshotRow
-
-ITEMS = ItemRow.__table__
-SNAPSHOTS = SnapshotRow.__table__
-RUNS = RunRow.__table__
+from synthscope.store.models import ITEMS, RUNS, SNAPSHOTS
 
 LATEST = SNAPSHOTS.alias("newest")
 Counts = dict[str, dict[int, int]]
@@ -95,7 +91,7 @@ def latest_metric_arrays(
     cols = [SNAPSHOTS.c[m] for m in metrics]
     stmt = select(*cols).select_from(_latest_snapshots()).where(where)
     # Straight from the driver's cursor: building a Row object per item costs more than the query.
-    rows = conn.execute(stmt).cursor.fetchall()  # type: ignore[attr-defined]
+    rows = conn.execute(stmt).cursor.fetchall()
     data = np.array(rows, dtype=float).reshape(len(rows), len(metrics))
     return {m: data[:, i] for i, m in enumerate(metrics)}
 

@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from synthscope.store.models import RunRow
+from synthscope.store.models import RUNS
 
-RUNS = RunRow.__table__
 MAX_ERRORS_KEPT = 1000
 _RESUMABLE = ("running", "failed", "interrupted")
 

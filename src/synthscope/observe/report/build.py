@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_
 from synthscope.errors import UsageError
 from synthscope.observe import metrics
 from synthscope.observe.items import CATEGORIES, KINDS, MODALITIES, REGIONS
-from synthscope.store import Store
+from synthscope.store import Store, models
 from synthscope.store import queries as q
 
 SCHEMA = "synthscope.report/1"
@@ -31,7 +31,7 @@ REPRESENTATIVE_REPOS = (
     "github:corentinj/real-time-voice-cloning",
     "github:openai/gpt-2",
 )
-ITEMS = q.ITEMS
+ITEMS = models.ITEMS
 
 
 @dataclass(frozen=True)
