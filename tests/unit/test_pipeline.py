@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select
-from synthscope.observe.classify import Classifier
 
 from synthscope.errors import InputError
+from synthscope.observe.classify import Classifier
 from synthscope.observe.pipeline import import_file
 from synthscope.store import Store
 from synthscope.store.models import ItemRow, RunRow, SnapshotRow
@@ -90,11 +90,14 @@ def classifier() -> Classifier:
     return Classifier.load()
 
 
-def test_import_twice_changes_nothing(store: Store, tmp_path: Path, classifier: Classifier) -> None:
+@pytest.mark.parametrize("prefetch", [False, True])
+def test_import_twice_changes_nothing(
+    store: Store, tmp_path: Path, classifier: Classifier, prefetch: bool
+) -> None:
     export = write_export(tmp_path / "export.csv", 60)
-    first = import_file(store, export, classifier=classifier, batch_size=7)
+    first = import_file(store, export, classifier=classifier, batch_size=7, prefetch=prefetch)
     before = snapshot_of_store(store.url)
-    second = import_file(store, export, classifier=classifier, batch_size=7)
+    second = import_file(store, export, classifier=classifier, batch_size=7, prefetch=prefetch)
     assert first.counts["new"] == 40 and first.counts["read"] == 60
     assert second.counts["new"] == 0 and second.counts["updated"] == 0
     assert snapshot_of_store(store.url) == before
@@ -191,3 +194,14 @@ def test_missing_file_is_an_input_error(
 ) -> None:
     with pytest.raises(InputError, match=r"nope\.csv"):
         import_file(store, tmp_path / "nope.csv", classifier=classifier)
+
+
+def test_prefetched_producer_errors_reach_the_caller(
+    store: Store, tmp_path: Path, classifier: Classifier
+) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty\.csv"):
+        import_file(store, path, classifier=classifier, prefetch=True)
+    with store.reading() as conn:
+        assert [r.status for r in conn.execute(select(RUNS.c.status))] == ["failed"]

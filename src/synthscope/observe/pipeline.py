@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from synthscope.errors import InputError, SynthscopeError
+from synthscope.observe._prefetch import can_prefetch, prefetched
 from synthscope.observe.classify import Classifier, classify
-from synthscope.observe.sources.base import Batch, Source
+from synthscope.observe.sources.base import Batch, Checkpoint, Source
 from synthscope.store import Store
 from synthscope.store import runs as run_records
 from synthscope.store.items import upsert_items
@@ -59,8 +61,12 @@ def run_source(
     params: Mapping[str, Any],
     classifier: Classifier,
     progress: Progress | None = None,
+    prefetch: bool | None = None,
 ) -> RunSummary:
     """Collect ``query`` from ``source`` into ``store``; resume an unfinished identical run.
+
+    ``prefetch`` (default: when the machine has more than one core) reads and classifies the
+    next batches in a forked process while this one stores.
 
     Raises:
         InputError, SourceError: from the source (the run is closed as failed, data kept).
@@ -69,8 +75,8 @@ def run_source(
     with store.transaction("starting a run") as conn:
         run = run_records.start_or_resume(conn, source.name, query, dict(params))
     try:
-        for batch in source.fetch_iter(query, run.checkpoint):
-            _store_batch(store, source.name, run, batch, classifier)
+        for batch in _batches(source, query, run.checkpoint, classifier, prefetch):
+            _store_batch(store, source.name, run, batch)
             if progress is not None:
                 progress(dict(run.counts))
     except SynthscopeError as exc:
@@ -83,11 +89,28 @@ def run_source(
     return RunSummary(run.id, source.name, query, "done", run.resumed, run.counts, run.errors)
 
 
-def _store_batch(
-    store: Store, source: str, run: run_records.RunState, batch: Batch, classifier: Classifier
-) -> None:
-    for item in batch.items:
-        classify(item, classifier)
+def _classified(
+    source: Source, query: str, checkpoint: Checkpoint | None, classifier: Classifier
+) -> Iterator[Batch]:
+    for batch in source.fetch_iter(query, checkpoint):
+        for item in batch.items:
+            classify(item, classifier)
+        yield batch
+
+
+def _batches(
+    source: Source,
+    query: str,
+    checkpoint: Checkpoint | None,
+    classifier: Classifier,
+    prefetch: bool | None,
+) -> Iterator[Batch]:
+    make = partial(_classified, source, query, checkpoint, classifier)
+    use = can_prefetch() if prefetch is None else prefetch
+    return prefetched(make) if use else make()
+
+
+def _store_batch(store: Store, source: str, run: run_records.RunState, batch: Batch) -> None:
     with store.transaction("storing a batch") as conn:
         counts = upsert_items(conn, batch.items, source=source, run_id=run.id)
         run.checkpoint = batch.checkpoint
@@ -135,6 +158,7 @@ def import_file(
     batch_size: int = 20_000,
     observed_at: datetime | None = None,
     progress: Progress | None = None,
+    prefetch: bool | None = None,
 ) -> RunSummary:
     """Import one export file (CSV/TSV/JSONL/JSON/XLSX/Markdown) into the store.
 
@@ -164,4 +188,5 @@ def import_file(
         params=params,
         classifier=classifier,
         progress=progress,
+        prefetch=prefetch,
     )

@@ -29,6 +29,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Up to 256 MiB of page cache (allocated only as used): random-key index inserts of a
+    # million-item import thrash the 2 MiB default; measured 28% faster at 300k items.
+    cur.execute("PRAGMA cache_size=-262144")
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
