@@ -35,3 +35,26 @@ def test_stopping_early_ends_the_producer() -> None:
     stream = prefetched(lambda: numbers(10**9))
     assert next(stream) == 0
     stream.close()  # must return promptly, not wait for a billion values
+
+
+def test_items_survive_the_trip_between_processes() -> None:
+    import pickle
+    from datetime import UTC, datetime
+
+    from synthscope.observe.items import Identity, Item
+
+    item = Item(
+        "bilibili",
+        "BV17x411w7KC",
+        "video",
+        "https://www.bilibili.com/video/BV17x411w7KC",
+        title="换脸",
+        published_at=datetime(2021, 1, 2, tzinfo=UTC),
+        year=2021,
+        keywords=("换脸",),
+        metrics={"likes": 3},
+        raw={"链接": "x"},
+    )
+    assert pickle.loads(pickle.dumps(item)) == item
+    ident = Identity("x", "1", "https://x.com/i/status/1", "post")
+    assert pickle.loads(pickle.dumps(ident)) == ident

@@ -134,3 +134,22 @@ def upsert_snapshots(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         f"ON CONFLICT (item_id, observed_at) DO UPDATE SET {fill}"
     )
     conn.exec_driver_sql(sql, [(r[0], time(r[1]), *r[2:]) for r in rows])
+
+
+def decode_stored(row: dict[str, Any]) -> None:
+    """Turn driver values of a stored item into model values in place: JSON text (SQLite) into
+    Python values, naive UTC time text (SQLite) into aware datetimes."""
+    for name in _JSON & row.keys():
+        if isinstance(row[name], str):
+            row[name] = json.loads(row[name])
+    for name in _TIMES & row.keys():
+        row[name] = _stored_time(row[name])
+
+
+def _stored_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(moment, datetime):
+        raise TypeError(f"not a stored time: {value!r}")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -120,9 +120,18 @@ _EXISTING_COLUMNS = (
 )
 
 
+_EXISTING_NAMES = tuple(c.name for c in _EXISTING_COLUMNS)
+
+
 def _existing(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored rows of ``keys``, read from the driver's cursor (Row objects cost more than
+    the query on imports where a third of the rows are duplicates)."""
     stmt = select(*_EXISTING_COLUMNS).where(ITEMS.c.key.in_(bindparam("keys", expanding=True)))
-    return {row.key: dict(row._mapping) for row in conn.execute(stmt, {"keys": keys})}
+    cursor = conn.execute(stmt, {"keys": keys}).cursor
+    rows = [dict(zip(_EXISTING_NAMES, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        _bulk.decode_stored(row)
+    return {row["key"]: row for row in rows}
 
 
 def upsert_items(
