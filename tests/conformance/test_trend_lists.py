@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from synthscope.observe.classify import Classifier
 
+from synthscope.observe.classify import Classifier
 from synthscope.observe.pipeline import import_file
 from synthscope.observe.report.build import ReportOptions, build_report
 from synthscope.store import Store
