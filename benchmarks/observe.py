@@ -153,9 +153,10 @@ from synthscope.observe.report import write_report
 from synthscope.observe.report.build import ReportOptions, build_report
 from synthscope.store import Store
 csv_path, db, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+prefetch = {"auto": None, "on": True, "off": False}[sys.argv[4]]
 t0 = time.perf_counter()
 store = Store.open(f"sqlite:///{db}")
-summary = import_file(store, csv_path, classifier=Classifier.load())
+summary = import_file(store, csv_path, classifier=Classifier.load(), prefetch=prefetch)
 t1 = time.perf_counter()
 report = build_report(store, ReportOptions())
 write_report(report, out, "en")
@@ -163,7 +164,8 @@ t2 = time.perf_counter()
 print(json.dumps({"import_s": t1 - t0, "report_s": t2 - t1, "total_s": t2 - t0,
     "items": sum(report["totals"]["by_kind"].values()), "read": summary.counts.get("read", 0),
     "skipped": summary.counts.get("skipped", 0),
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "reader_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 DUCKDB = """
@@ -184,6 +186,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="keep the CSV, database and report here")
+    parser.add_argument(
+        "--prefetch",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="read and classify in a second process (auto: when there are 2+ cores)",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="synthscope-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -196,13 +204,14 @@ def main() -> None:
     )
     db = work / "bench.db"
     db.unlink(missing_ok=True)
-    ours = _child(SYNTHSCOPE, str(csv_path), str(db), str(work / "report"))
+    ours = _child(SYNTHSCOPE, str(csv_path), str(db), str(work / "report"), args.prefetch)
     anchor = _child(DUCKDB, str(csv_path))
     ratio = ours["total_s"] / anchor["total_s"]
     print(f"\n{'step':<34}{'seconds':>10}{'peak MB':>10}")
     print(f"{'synthscope import':<34}{ours['import_s']:>10.2f}")
     print(f"{'synthscope report':<34}{ours['report_s']:>10.2f}")
     print(f"{'synthscope import + report':<34}{ours['total_s']:>10.2f}{ours['peak_mb']:>10.0f}")
+    print(f"{'  reading process (prefetch)':<34}{'':>10}{ours['reader_peak_mb']:>10.0f}")
     print(
         f"{'DuckDB distinct/year (anchor)':<34}{anchor['total_s']:>10.2f}{anchor['peak_mb']:>10.0f}"
     )
@@ -211,7 +220,8 @@ def main() -> None:
     )
     print(
         f"ratio synthscope / DuckDB: {ratio:.1f}x (target <= 40x); "
-        f"peak memory {ours['peak_mb']:.0f} MB (target < 1536 MB)"
+        f"peak memory {ours['peak_mb'] + ours['reader_peak_mb']:.0f} MB, both processes "
+        "(target < 1536 MB)"
     )
 
 
