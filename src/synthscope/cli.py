@@ -26,7 +26,7 @@ app = typer.Typer(
 observe_app = typer.Typer(help="Collect, import, measure and report deep-synthesis trends.")
 app.add_typer(observe_app, name="observe")
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 out_console = Console(highlight=False, soft_wrap=True)
 
 

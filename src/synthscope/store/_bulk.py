@@ -68,6 +68,12 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
+@lru_cache(maxsize=4096)
+def _keywords_json(keywords: tuple[str, ...]) -> str:
+    """Few distinct keyword combinations recur across millions of items: encode each once."""
+    return json.dumps(list(keywords), ensure_ascii=False)
+
+
 @dataclass(frozen=True)
 class _Flavour:
     marker: str
@@ -106,7 +112,7 @@ def insert_items(conn: Connection, items: Sequence[Item], *, source: str, now: d
             it.category,
             it.platform_category,
             it.modality,
-            _json(list(it.keywords)),
+            _keywords_json(tuple(it.keywords)),
             sources,
             _json(it.raw),
             time(it.observed_at),
