@@ -267,6 +267,7 @@ def test_markdown_extracts_arxiv_papers(tmp_path: Path) -> None:
         "# Deepfake papers\n"
         "- [FaceForensics++: Learning to Detect](https://arxiv.org/abs/1901.08971v3) (ICCV 2019)\n"
         "* **UADFV**: Exposing Deep Fakes. [Paper](https://arxiv.org/pdf/1811.00661.pdf)\n"
+        "* Video Transformer, *ACM MM* 2021: [Paper](https://arxiv.org/abs/2108.05307)\n"
         "no paper on this line, just https://example.com\n"
         "Two at once: arXiv:2006.07397 and https://arxiv.org/abs/1703.10135\n"
     )
@@ -276,11 +277,18 @@ def test_markdown_extracts_arxiv_papers(tmp_path: Path) -> None:
     assert [(i.platform, i.platform_id, i.kind, i.year) for i in items] == [
         ("arxiv", "1901.08971", "paper", 2019),
         ("arxiv", "1811.00661", "paper", 2018),
+        ("arxiv", "2108.05307", "paper", 2021),
         ("arxiv", "2006.07397", "paper", 2020),
         ("arxiv", "1703.10135", "paper", 2017),
     ]
-    assert [i.title for i in items] == ["FaceForensics++: Learning to Detect", "UADFV", None, None]
-    assert batches[-1].checkpoint == {"row": 5}
+    assert [i.title for i in items] == [
+        "FaceForensics++: Learning to Detect",
+        "UADFV: Exposing Deep Fakes",
+        "Video Transformer, ACM MM 2021",
+        None,
+        None,
+    ]
+    assert batches[-1].checkpoint == {"row": 6}
 
 
 # --- column mapping and layouts -------------------------------------------------------------------

@@ -51,6 +51,8 @@ _GENERIC_LINK_TEXT = frozenset(
 )
 _MD_LINK = re.compile(r"\[([^\[\]]+)\]\(([^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MD_MARKS = re.compile(r"\*\*|__|[*`]")
+_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 
 
 def _delimited(delimiter: str) -> Reader:
@@ -253,15 +255,31 @@ def _paper(arxiv: str, line: str, context: RowContext) -> Item:
 
 
 def _markdown_title(arxiv: str, line: str) -> str | None:
-    """The text of the link to this paper, else the line's bold text, else None."""
+    """The text of the link to this paper; for a generic link ('[Paper](...)') the prose before
+    it on the line (curated lists write 'Title, *Venue* 2021: [Paper](...)'); else bold text."""
     for match in _MD_LINK.finditer(line):
+        if arxiv not in find_arxiv_ids(match.group(2)):
+            continue
         text = match.group(1).strip()
-        if arxiv in find_arxiv_ids(match.group(2)) and text.lower() not in _GENERIC_LINK_TEXT:
+        if text.lower() not in _GENERIC_LINK_TEXT:
             return text
+        return _prose(line[: match.start()]) or _bold(line)
+    return _bold(line)
+
+
+def _bold(line: str) -> str | None:
     bold = _MD_BOLD.search(line)
     if bold is None:
         return None
     return (bold.group(1) or bold.group(2)).strip() or None
+
+
+def _prose(text: str) -> str | None:
+    """Markdown text without links, emphasis, list markers and trailing separators."""
+    plain = _MD_LINK.sub(lambda m: m.group(1), text)
+    plain = _MD_MARKS.sub("", plain)
+    plain = _MD_BULLET.sub("", plain).strip().rstrip(" :.,;-|(").strip()
+    return plain if len(plain) >= 3 else None
 
 
 # --- batching ------------------------------------------------------------------------------------
