@@ -54,7 +54,10 @@ def _root(
 ) -> None:
     """Global options; settings also come from SYNTHSCOPE_* and synthscope.toml."""
     if lang is not None and lang not in ("zh", "en"):
-        raise UsageError(f"--lang must be zh or en, not {lang!r}.")
+        raise UsageError(
+            f"--lang must be zh or en, not {lang!r}.",
+            zh=f"--lang 只能是 zh 或 en，而不是 {lang!r}。",
+        )
     STATE.settings = load_settings(database_url=db, lang=lang)
     level = ("WARNING", "INFO", "DEBUG")[min(verbose, 2)] if verbose else settings().log_level
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
@@ -108,7 +111,10 @@ def observe_import(
     from synthscope.observe.sources.file import parse_mapping
 
     if kind is not None and kind not in ("video", "post", "paper", "repo"):
-        raise UsageError(f"--kind must be video, post, paper or repo, not {kind!r}.")
+        raise UsageError(
+            f"--kind must be video, post, paper or repo, not {kind!r}.",
+            zh=f"--kind 只能是 video、post、paper 或 repo，而不是 {kind!r}。",
+        )
     mapping = parse_mapping(map_ or [])
     when = _parse_when(observed_at, parse_date)
     store, lang = _open_store(), settings().lang
@@ -162,9 +168,10 @@ def _print_import(summary: Any, file: Path, lang: str, as_json: bool) -> None:
         ),
         markup=False,
     )
-    if summary.errors:
-        err_console.print(msg("skipped_rows", lang, n=min(len(summary.errors), 20)), markup=False)
-        for line in summary.errors[:20]:
+    errors = summary.errors_zh if lang == "zh" and summary.errors_zh else summary.errors
+    if errors:
+        err_console.print(msg("skipped_rows", lang, n=min(len(errors), 20)), markup=False)
+        for line in errors[:20]:
             err_console.print(f"  {line}", markup=False)
 
 
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SynthscopeError as exc:
-        err_console.print(f"{msg('error', _lang())}: {exc}", markup=False)
+        err_console.print(f"{msg('error', _lang())}: {exc.localized(_lang())}", markup=False)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print(msg("interrupted", _lang()), markup=False)

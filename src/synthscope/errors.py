@@ -31,9 +31,21 @@ class ExitCode(IntEnum):
 
 
 class SynthscopeError(Exception):
-    """Base of every synthscope error; ``str(err)`` is one sentence fit for a user."""
+    """Base of every synthscope error; ``str(err)`` is one sentence fit for a user.
+
+    ``zh`` optionally carries the same sentence in Chinese; :meth:`localized` picks the one for
+    the user's ``--lang`` (English when no translation was given).
+    """
 
     exit_code: ExitCode = ExitCode.UNEXPECTED
+
+    def __init__(self, message: str, *, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
+    def localized(self, lang: str) -> str:
+        """The message in ``lang`` (zh or en)."""
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class UsageError(SynthscopeError):
@@ -51,13 +63,18 @@ class InputError(SynthscopeError):
 class RecordError(InputError):
     """One record of an input file is bad; importers collect these and go on."""
 
-    def __init__(self, message: str, *, file: str = "", row: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str = "", row: int | None = None, zh: str | None = None
+    ) -> None:
         self.file = file
         self.row = row
         where = (
             f"{file}, row {row}: " if file and row is not None else (f"{file}: " if file else "")
         )
-        super().__init__(f"{where}{message}")
+        where_zh = (
+            f"{file}，第 {row} 行：" if file and row is not None else (f"{file}：" if file else "")
+        )
+        super().__init__(f"{where}{message}", zh=f"{where_zh}{zh}" if zh else None)
         self.reason = message
 
 

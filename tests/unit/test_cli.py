@@ -123,3 +123,17 @@ def test_every_command_is_documented() -> None:
         doc = command.help or (command.callback.__doc__ if command.callback else None)  # type: ignore[attr-defined]
         assert doc and doc.strip(), command
     assert observe_app.info.help
+
+
+def test_errors_and_skipped_rows_in_chinese(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("链接,播放量\nnot a url,1\nhttps://youtu.be/aaaaaaaaaaa,12abc\n", "utf-8")
+    code, out, err = run(capsys, "--lang", "zh", "observe", "import", str(path))
+    assert code == 0 and "跳过 2" in out
+    assert "第 2 行：不是链接" in err and "第 3 行：列 '播放量'：不是数量" in err
+    code, _, err = run(capsys, "--lang", "zh", "observe", "import", str(tmp_path / "none.csv"))
+    assert code == 3 and err.startswith("错误: 无法读取") and "none.csv" in err
+    code, _, err = run(capsys, "--lang", "zh", "observe", "import", str(path), "--map", "x")
+    assert code == 2 and "--map 的格式" in err

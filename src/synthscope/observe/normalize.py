@@ -66,7 +66,7 @@ def identify(url: str) -> Identity:
         InputError: ``url`` is not a string, or is empty or not a URL.
     """
     if not isinstance(url, str):
-        raise InputError(f"Not a URL: {url!r}")
+        raise InputError(f"Not a URL: {url!r}", zh=f"不是链接：{url!r}")
     text = url.strip()
     # Fast path for the common shape 'http(s)://host/rest' or 'host/rest'; anything else (ports,
     # upper-case schemes, fragments, '?' right after the host) misses the table or the handler's
@@ -113,7 +113,7 @@ def _split_host(hostport: str, text: str, *, has_scheme: bool) -> tuple[str, str
         host, _, port = host.rpartition(":")
     host = host.rstrip(".")
     if not _valid_host(host, has_scheme) or not (port == "" or port.isdigit()):
-        raise InputError(f"Not a URL: {text!r}")
+        raise InputError(f"Not a URL: {text!r}", zh=f"不是链接：{text!r}")
     return host, port
 
 
@@ -193,14 +193,14 @@ def parse_count(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise InputError(f"Not a count: {value!r}")
+        raise InputError(f"Not a count: {value!r}", zh=f"不是数量：{value!r}")
     if isinstance(value, numbers.Integral):
         return _non_negative(int(value), value)
     if isinstance(value, numbers.Real | Decimal):
         return _count_from_number(value)
     if isinstance(value, str):
         return _count_from_text(value)
-    raise InputError(f"Not a count: {value!r}")
+    raise InputError(f"Not a count: {value!r}", zh=f"不是数量：{value!r}")
 
 
 def _count_from_number(value: numbers.Real | Decimal) -> int | None:
@@ -208,7 +208,7 @@ def _count_from_number(value: numbers.Real | Decimal) -> int | None:
     if number.is_nan():
         return None
     if not number.is_finite():
-        raise InputError(f"Not a count: {value!r}")
+        raise InputError(f"Not a count: {value!r}", zh=f"不是数量：{value!r}")
     return _non_negative(_round(number, value), value)
 
 
@@ -219,19 +219,19 @@ def _count_from_text(value: str) -> int | None:
     m = _COUNT.fullmatch(text.replace(",", ""))
     unit = _UNITS.get(m.group(3).lower()) if m else None
     if m is None or unit is None:
-        raise InputError(f"Not a count: {value!r}")
+        raise InputError(f"Not a count: {value!r}", zh=f"不是数量：{value!r}")
     return _round(Decimal(m.group(1) + m.group(2)) * unit, value)
 
 
 def _round(number: Decimal, original: object) -> int:
     if number.adjusted() > _MAX_DIGITS:
-        raise InputError(f"Not a plausible count: {original!r}")
+        raise InputError(f"Not a plausible count: {original!r}", zh=f"数量不合理：{original!r}")
     return int(number.to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _non_negative(number: int, original: object) -> int:
     if number < 0:
-        raise InputError(f"Not a count (negative): {original!r}")
+        raise InputError(f"Not a count (negative): {original!r}", zh=f"数量不能为负：{original!r}")
     return number
 
 
@@ -262,7 +262,7 @@ def parse_date(value: object) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise InputError(f"Not a date: {value!r}")
+        raise InputError(f"Not a date: {value!r}", zh=f"不是日期：{value!r}")
     if isinstance(value, datetime):
         return _to_utc(value)
     if isinstance(value, date):
@@ -271,7 +271,7 @@ def parse_date(value: object) -> datetime | None:
         return _date_from_number(value, value)
     if isinstance(value, str):
         return _date_from_text(value)
-    raise InputError(f"Not a date: {value!r}")
+    raise InputError(f"Not a date: {value!r}", zh=f"不是日期：{value!r}")
 
 
 def _to_utc(moment: datetime) -> datetime:
@@ -309,7 +309,9 @@ def _date_from_parts(m: re.Match[str], original: str) -> datetime:
             tzinfo=_zone(zone),
         )
     except ValueError as exc:
-        raise InputError(f"Not a possible date: {original!r}") from exc
+        raise InputError(
+            f"Not a possible date: {original!r}", zh=f"日期不存在：{original!r}"
+        ) from exc
     return moment.astimezone(UTC)
 
 
@@ -325,7 +327,7 @@ def _date_from_rfc2822(text: str, original: str) -> datetime:
     try:
         return _to_utc(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError) as exc:
-        raise InputError(f"Not a date: {original!r}") from exc
+        raise InputError(f"Not a date: {original!r}", zh=f"不是日期：{original!r}") from exc
 
 
 def _date_from_number(value: numbers.Real | Decimal, original: object) -> datetime | None:
@@ -333,15 +335,19 @@ def _date_from_number(value: numbers.Real | Decimal, original: object) -> dateti
     if number.is_nan():
         return None
     if not number.is_finite() or number < 0:
-        raise InputError(f"Not a date: {original!r}")
+        raise InputError(f"Not a date: {original!r}", zh=f"不是日期：{original!r}")
     whole = int(number)
     reader = _BY_DIGITS.get(len(str(whole)))
     if reader is None:
-        raise InputError(f"Not a date (ambiguous number): {original!r}")
+        raise InputError(
+            f"Not a date (ambiguous number): {original!r}", zh=f"数字无法确定为日期：{original!r}"
+        )
     try:
         return reader(number)
     except (ValueError, OverflowError, OSError) as exc:
-        raise InputError(f"Not a possible date: {original!r}") from exc
+        raise InputError(
+            f"Not a possible date: {original!r}", zh=f"日期不存在：{original!r}"
+        ) from exc
 
 
 def _year(number: Decimal) -> datetime:

@@ -27,6 +27,7 @@ from synthscope.store.items import upsert_items
 log = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, int]], None]
+MAX_MESSAGES = 1000
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class RunSummary:
     resumed: bool
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    errors_zh: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,9 +76,12 @@ def run_source(
     """
     with store.transaction("starting a run") as conn:
         run = run_records.start_or_resume(conn, source.name, query, dict(params))
+    errors_zh: list[str] = []  # this invocation's skip reasons in Chinese, for --lang zh
     try:
         for batch in _batches(source, query, run.checkpoint, classifier, prefetch):
             _store_batch(store, source.name, run, batch)
+            room = MAX_MESSAGES - len(errors_zh)
+            errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
             if progress is not None:
                 progress(dict(run.counts))
     except SynthscopeError as exc:
@@ -86,7 +91,9 @@ def run_source(
         _close(store, run, "interrupted", "interrupted by the user")
         raise
     _close(store, run, "done", None)
-    return RunSummary(run.id, source.name, query, "done", run.resumed, run.counts, run.errors)
+    return RunSummary(
+        run.id, source.name, query, "done", run.resumed, run.counts, run.errors, errors_zh
+    )
 
 
 def _classified(
@@ -141,9 +148,14 @@ def file_fingerprint(path: Path) -> dict[str, Any]:
     try:
         stat = path.stat()
     except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        raise InputError(
+            f"Cannot read {path}: {exc.strerror or exc}.",
+            zh=f"无法读取 {path}：{exc.strerror or exc}。",
+        ) from exc
     if not path.is_file():
-        raise InputError(f"Cannot read {path}: not a regular file.")
+        raise InputError(
+            f"Cannot read {path}: not a regular file.", zh=f"无法读取 {path}：不是普通文件。"
+        )
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 

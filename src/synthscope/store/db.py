@@ -93,8 +93,10 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as conn:
             command.upgrade(_alembic_config(conn), "head")
     except SQLAlchemyError as exc:
+        where = _redact(str(engine.url))
         raise StorageError(
-            f"Cannot migrate database {_redact(str(engine.url))}: {_why(exc)}"
+            f"Cannot migrate database {where}: {_why(exc)}",
+            zh=f"无法打开或迁移数据库 {where}：{_why(exc)}",
         ) from exc
 
 
@@ -118,4 +120,6 @@ def storage_errors(what: str) -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as exc:
-        raise StorageError(f"Database error while {what}: {_why(exc)}") from exc
+        raise StorageError(
+            f"Database error while {what}: {_why(exc)}", zh=f"数据库出错（{what}）：{_why(exc)}"
+        ) from exc

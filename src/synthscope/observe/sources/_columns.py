@@ -112,7 +112,10 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
         column, sep, target = pair.rpartition("=")
         column, target = column.strip(), target.strip().lower()
         if not sep or not column:
-            raise UsageError(f"--map expects COLUMN=FIELD, got {pair!r}.")
+            raise UsageError(
+                f"--map expects COLUMN=FIELD, got {pair!r}.",
+                zh=f"--map 的格式是 列名=字段，而不是 {pair!r}。",
+            )
         check_field(target)
         if target in mapping.values():
             raise UsageError(f"--map names field {target!r} more than once.")
@@ -123,7 +126,10 @@ def parse_mapping(pairs: Sequence[str]) -> dict[str, str]:
 def check_field(name: str) -> None:
     """Raises UsageError when ``name`` is not one of :data:`FIELDS`."""
     if name not in FIELDS:
-        raise UsageError(f"Unknown field {name!r} in --map; fields: {', '.join(FIELDS)}.")
+        raise UsageError(
+            f"Unknown field {name!r} in --map; fields: {', '.join(FIELDS)}.",
+            zh=f"--map 中的字段 {name!r} 不存在；可用字段：{', '.join(FIELDS)}。",
+        )
 
 
 def resolve_columns(columns: Sequence[str], mapping: Mapping[str, str], *, file: str) -> ColumnPlan:
@@ -192,10 +198,11 @@ def _year_month(normalized: list[str], fields: dict[str, int]) -> tuple[int, int
     return normalized.index("year"), normalized.index("month")
 
 
-def missing_url_message(file: str, columns: Sequence[str]) -> str:
-    """The sentence shown when no column can be used as the URL."""
+def missing_url_error(file: str, columns: Sequence[str]) -> InputError:
+    """The error raised when no column can be used as the URL."""
     found = ", ".join(repr(c) for c in columns if c) or "none"
-    return (
+    return InputError(
         f"{file}: no URL column found (columns: {found}); "
-        "name the column holding the links with --map COLUMN=url."
+        "name the column holding the links with --map COLUMN=url.",
+        zh=f"{file}：找不到链接列（现有列：{found}）；请用 --map 列名=url 指定链接所在的列。",
     )

@@ -64,6 +64,10 @@ class RowContext:
 class FieldError(Exception):
     """A value that cannot be read; becomes a RecordError naming the file and the row."""
 
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
+
 
 class RowConverter:
     """Turns the values of one row into an Item, using one resolved :class:`ColumnPlan`."""
@@ -118,14 +122,14 @@ class RowConverter:
                 self._raw(values),
             )
         except FieldError as exc:
-            return RecordError(str(exc), file=self.context.file, row=number)
+            return RecordError(str(exc), file=self.context.file, row=number, zh=exc.zh)
 
     def _identity(self, values: Sequence[Any]) -> Identity:
         url = values[self.url] if self.url is not None else None
         if url is None or (type(url) is str and not url.strip()):
             url = self._bilibili_url(values)
         if url is None:
-            raise FieldError("no URL in this row")
+            raise FieldError("no URL in this row", "这一行没有链接")
         text = url if type(url) is str else cell_text(url)
         try:
             return identify(text)
@@ -170,7 +174,10 @@ class RowConverter:
         try:
             return quick_date(values[column])
         except InputError as exc:
-            raise FieldError(f"column {self.columns[column]!r}: {exc}") from exc
+            raise FieldError(
+                f"column {self.columns[column]!r}: {exc}",
+                f"列 {self.columns[column]!r}：{exc.localized('zh')}",
+            ) from exc
 
     def _metrics(self, values: Sequence[Any]) -> dict[str, int]:
         metrics: dict[str, int] = {}
@@ -182,7 +189,10 @@ class RowConverter:
             try:
                 count = quick_count(value)
             except InputError as exc:
-                raise FieldError(f"column {self.columns[column]!r}: {exc}") from exc
+                raise FieldError(
+                    f"column {self.columns[column]!r}: {exc}",
+                    f"列 {self.columns[column]!r}：{exc.localized('zh')}",
+                ) from exc
             if count is not None:
                 metrics[name] = count
         return metrics
@@ -267,5 +277,5 @@ def _arxiv_in(text: str) -> Identity:
     """An arXiv id written inside text ('see arXiv:1406.2661') where a URL was expected."""
     ids = find_arxiv_ids(text)
     if len(ids) != 1:
-        raise FieldError(f"not a URL: {text!r}")
+        raise FieldError(f"not a URL: {text!r}", f"不是链接：{text!r}")
     return identify(f"https://arxiv.org/abs/{ids[0]}")

@@ -51,12 +51,15 @@ def detect_encoding(path: Path, file: str) -> str:
     with path.open("rb") as handle:
         head = handle.read(4)
     if not head:
-        raise InputError(f"{file}: the file is empty.")
+        raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
     candidates = [enc for bom, enc in _BOMS if head.startswith(bom)][:1] or ["utf-8", "gb18030"]
     for encoding in candidates:
         if _decodes(path, encoding):
             return encoding
-    raise InputError(f"{file}: cannot decode as UTF-8 or GB18030.")
+    raise InputError(
+        f"{file}: cannot decode as UTF-8 or GB18030.",
+        zh=f"{file}：无法按 UTF-8 或 GB18030 解码。",
+    )
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -117,7 +120,7 @@ def _header(lines: NumberedLines, delimiter: str, file: str) -> tuple[str, ...]:
         if line.strip():
             row = next(csv.reader([line], delimiter=delimiter), [])
             return tuple(cell.strip() for cell in row)
-    raise InputError(f"{file}: the file is empty.")
+    raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
 
 
 class _DelimitedRows:

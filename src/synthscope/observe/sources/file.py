@@ -20,7 +20,7 @@ from synthscope.observe.normalize import find_arxiv_ids, identify
 from synthscope.observe.sources._columns import (
     FIELDS,
     check_field,
-    missing_url_message,
+    missing_url_error,
     parse_mapping,
     resolve_columns,
 )
@@ -157,9 +157,11 @@ class FileSource(Source):
 def _check_readable(path: Path, file: str) -> None:
     """Raises InputError for a missing file, a directory or an unsupported spreadsheet format."""
     if not path.exists():
-        raise InputError(f"{file}: no such file.")
+        raise InputError(f"{file}: no such file.", zh=f"{file}：文件不存在。")
     if path.is_dir():
-        raise InputError(f"{file}: is a directory, not a file.")
+        raise InputError(
+            f"{file}: is a directory, not a file.", zh=f"{file}：这是文件夹，不是文件。"
+        )
     if path.suffix.lower().lstrip(".") in _UNSUPPORTED:
         raise InputError(
             f"{file}: this spreadsheet format is not supported; save it as .xlsx or .csv."
@@ -221,7 +223,7 @@ def _tabular_results(
         if converter is None:
             plan = resolve_columns(columns, mapping, file=context.file)
             if not converters and not plan.has_url:
-                raise InputError(missing_url_message(context.file, columns))
+                raise missing_url_error(context.file, columns)
             converter = RowConverter(plan, context, text_only=text_only)
             converters[columns] = converter
         yield number, converter.convert(number, values)
