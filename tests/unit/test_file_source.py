@@ -497,3 +497,11 @@ def test_quick_date_agrees_with_parse_date(moment: datetime, aware: bool) -> Non
 @pytest.mark.parametrize("value", sorted(QUICK_UNKNOWN))
 def test_quick_unknowns_are_unknown_to_normalize(value: str) -> None:
     assert parse_count(value) is None and parse_date(value) is None
+
+
+def test_unknown_marker_in_the_url_column_means_no_url(tmp_path: Path) -> None:
+    path = write(tmp_path, "codes.tsv", f"Title\tCode\nA\t-\nB\t{YT}\nC\tNA\n")
+    batches = run(path, FileSource(mapping={"Code": "url"}, observed_at=WHEN))
+    assert [i.url for b in batches for i in b.items] == [YT]
+    reasons = [e.reason for b in batches for e in b.skipped]
+    assert reasons == ["no URL in this row", "no URL in this row"]

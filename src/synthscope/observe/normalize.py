@@ -157,7 +157,7 @@ def _is_tracking(key: str) -> bool:
 # --- counts ----------------------------------------------------------------------------------
 
 # Values that mean "not known": stored as missing, never as 0.
-_UNKNOWN = frozenset(
+UNKNOWN_TOKENS = _UNKNOWN = frozenset(
     {"", "na", "n/a", "nan", "null", "none", "nil", "?", "-", "--", "—", "——", "–", "未知", "暂无"}
 )
 _UNITS: dict[str, int] = {

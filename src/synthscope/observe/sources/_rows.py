@@ -16,6 +16,7 @@ from typing import Any
 from synthscope.errors import InputError, RecordError
 from synthscope.observe.items import Identity, Item
 from synthscope.observe.normalize import (
+    UNKNOWN_TOKENS,
     arxiv_month,
     av_to_bv,
     find_arxiv_ids,
@@ -59,6 +60,10 @@ class RowContext:
     platform: str | None
     kind: str | None
     observed_at: datetime
+
+
+# An empty cell or an 'unknown' marker ('-', 'NA', ...) means the row has no link.
+_NO_URL = UNKNOWN_TOKENS | {""}
 
 
 class FieldError(Exception):
@@ -126,7 +131,7 @@ class RowConverter:
 
     def _identity(self, values: Sequence[Any]) -> Identity:
         url = values[self.url] if self.url is not None else None
-        if url is None or (type(url) is str and not url.strip()):
+        if url is None or (type(url) is str and url.strip().lower() in _NO_URL):
             url = self._bilibili_url(values)
         if url is None:
             raise FieldError("no URL in this row", "这一行没有链接")
