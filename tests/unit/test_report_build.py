@@ -70,6 +70,9 @@ def filled(store: Store) -> Store:
         upsert_items(conn, items, source="file")
         for star in stars:
             upsert_items(conn, [star], source="github")
+        once = Item("github", "x/once", "repo", "https://github.com/x/once", year=2019,
+                    metrics={"stars": 50000}, observed_at=T)  # fmt: skip
+        upsert_items(conn, [once], source="github")
     return store
 
 
@@ -101,7 +104,8 @@ def test_numbers(filled: Store) -> None:
     assert report["modality_share"]["n"] == 2  # 2017 papers only (range 2017-2021)
     assert report["star_history"]["iperov/deepfacelab"][-1] == ["2021-01-01", 30000]
     thresholds = {t["threshold"]: t["count"] for t in report["star_thresholds"]["thresholds"]}
-    assert thresholds == {100: 1, 1000: 1, 10000: 1}
+    assert thresholds == {100: 2, 1000: 2, 10000: 2}
+    assert "x/once" not in report["star_history"]  # one observation is not a history
     notes = report["notes"]["videos_per_year"]
     assert (
         notes["n"] == 21

@@ -179,7 +179,10 @@ class _Builder:
         keys = list(REPRESENTATIVE_REPOS)
         keys += [k for k in q.top_repos_by_stars(self.conn, self.opt.star_history_repos)]
         series = q.star_series(self.conn, list(dict.fromkeys(keys)))
-        picked = sorted(series, key=lambda r: -series[r][-1][1])[: self.opt.star_history_repos]
+        # A history needs at least two observations; one dated count is not a trend.
+        with_history = [r for r in series if len({at.date() for at, _ in series[r]}) >= 2]
+        ranked = sorted(with_history, key=lambda r: -series[r][-1][1])
+        picked = ranked[: self.opt.star_history_repos]
         return {r: [list(p) for p in metrics.snapshot_series(series[r])] for r in picked}
 
     def _star_thresholds(self, repos: ColumnElement[bool]) -> dict[str, Any]:
