@@ -146,10 +146,22 @@ def test_kill_9_then_rerun_equals_uninterrupted(tmp_path: Path, classifier: Clas
     _wait_for_progress(db, proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
+    _assert_no_process_left(str(export))
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert "resumed" in done.stdout
     assert snapshot_of_store(db) == snapshot_of_store(reference.url)
+
+
+def _assert_no_process_left(needle: str) -> None:
+    """The reading process of a killed import must not outlive it (it would hang forever)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = subprocess.run(["pgrep", "-f", needle], capture_output=True, text=True, check=False)
+        if not left.stdout.strip():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"processes still running after the import was killed: {left.stdout.split()}")
 
 
 def _wait_for_progress(db: str, proc: subprocess.Popen[bytes]) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator
+from queue import Full
 from typing import Any
 
 _DONE = "done"
 _ITEM = "item"
 _ERROR = "error"
 QUEUE_DEPTH = 2
+PARENT_CHECK_S = 0.5
 
 
 def can_prefetch() -> bool:
@@ -25,14 +27,27 @@ def can_prefetch() -> bool:
 
 
 def _produce(make: Callable[[], Iterator[Any]], queue: Any) -> None:
+    parent = os.getppid()
     try:
         for value in make():
-            queue.put((_ITEM, value))
-        queue.put((_DONE, None))
+            _put(queue, (_ITEM, value), parent)
+        _put(queue, (_DONE, None), parent)
     except KeyboardInterrupt:
         pass
     except BaseException as exc:  # handed to the consumer, which decides what it means
-        queue.put((_ERROR, exc))
+        _put(queue, (_ERROR, exc), parent)
+
+
+def _put(queue: Any, message: tuple[str, Any], parent: int) -> None:
+    """Put, but give up when the consumer's process is gone (killed with -9, say): an orphaned
+    producer would otherwise wait on a full queue forever."""
+    while True:
+        try:
+            queue.put(message, timeout=PARENT_CHECK_S)
+            return
+        except Full:
+            if os.getppid() != parent:
+                os._exit(0)
 
 
 def prefetched(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
