@@ -11,8 +11,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator
-from queue import Full
+from queue import Empty, Full
 from typing import Any
+
+from synthscope.errors import SynthscopeError
 
 _DONE = "done"
 _ITEM = "item"
@@ -50,6 +52,19 @@ def _put(queue: Any, message: tuple[str, Any], parent: int) -> None:
                 os._exit(0)
 
 
+def _get(queue: Any, worker: Any) -> tuple[str, Any]:
+    """Get, but notice a producer that died without a word (killed, out of memory)."""
+    while True:
+        try:
+            return queue.get(timeout=PARENT_CHECK_S)  # type: ignore[no-any-return]
+        except Empty:
+            if not worker.is_alive():
+                raise SynthscopeError(
+                    f"The reading process stopped unexpectedly (exit code {worker.exitcode}).",
+                    zh=f"读取进程意外退出（退出码 {worker.exitcode}）。",
+                ) from None
+
+
 def prefetched(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     """The values of ``make()``, produced in a forked process at most QUEUE_DEPTH ahead.
 
@@ -62,7 +77,7 @@ def prefetched(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
     worker.start()
     try:
         while True:
-            tag, value = queue.get()
+            tag, value = _get(queue, worker)
             if tag == _ITEM:
                 yield value
             elif tag == _ERROR:
