@@ -72,7 +72,8 @@ def _open_store() -> Any:
 def _classifier() -> Any:
     from synthscope.observe.classify import Classifier
 
-    return Classifier.load(extra_dirs=settings().keyword_dirs)
+    s = settings()
+    return Classifier.load(s.content_keywords, s.research_keywords, extra_dirs=s.keyword_dirs)
 
 
 def _progress() -> Progress:
@@ -187,14 +188,16 @@ def observe_report(
     from synthscope.observe.report.build import ReportOptions, build_report
 
     s, lang = settings(), settings().lang
-    content = load_keyword_set("content", s.keyword_dirs)
-    research = load_keyword_set("research", s.keyword_dirs)
+    content = load_keyword_set(s.content_keywords, s.keyword_dirs)
+    research = load_keyword_set(s.research_keywords, s.keyword_dirs)
     options = ReportOptions(
         year_from=year_from,
         year_to=year_to,
         lang=lang,
         content_terms=[t.text for t in content.terms],
         research_terms=[t.text for t in research.terms],
+        content_set=content.name,
+        research_set=research.name,
         bootstrap_samples=s.bootstrap_samples,
     )
     store = _open_store()

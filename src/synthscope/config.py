@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     log_level: str = "WARNING"
     reference_data: Path = Path("../shared/data")
     keyword_dirs: list[Path] = Field(default_factory=list)
+    content_keywords: str = "content"
+    research_keywords: str = "research"
     batch_size: int = Field(default=20_000, ge=1, le=100_000)
     bootstrap_samples: int = Field(default=1000, ge=10, le=100_000)
 

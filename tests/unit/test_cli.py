@@ -137,3 +137,25 @@ def test_errors_and_skipped_rows_in_chinese(
     assert code == 3 and err.startswith("错误: 无法读取") and "none.csv" in err
     code, _, err = run(capsys, "--lang", "zh", "observe", "import", str(path), "--map", "x")
     assert code == 2 and "--map 的格式" in err
+
+
+def test_user_keyword_set_classifies_and_is_named_in_the_report(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    (sets / "mine.toml").write_text(
+        'name = "mine"\ndescription = "d"\n[[term]]\ntext = "talking avatar"\nlang = "en"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SYNTHSCOPE_KEYWORD_DIRS", f'["{sets}"]')
+    monkeypatch.setenv("SYNTHSCOPE_CONTENT_KEYWORDS", "mine")
+    export = tmp_path / "e.csv"
+    export.write_text("url,title\nhttps://youtu.be/aaaaaaaaaaa,A talking avatar demo\n", "utf-8")
+    assert run(capsys, "observe", "import", str(export))[0] == 0
+    assert run(capsys, "observe", "report", "--out", str(tmp_path / "r"))[0] == 0
+    report = json.loads((tmp_path / "r" / "report.json").read_text(encoding="utf-8"))
+    assert report["notes"]["videos_per_year"]["keywords"] == {
+        "set": "mine",
+        "terms": ["talking avatar"],
+    }
