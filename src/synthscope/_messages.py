@@ -12,6 +12,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已导入 {file}：读取 {read} 行，新增 {new}，更新 {updated}，未变 {unchanged}，"
         "跳过 {skipped}（运行 {run_id}{resumed}）。",
     },
+    "progress_detail": {"en": "{read:,} rows, {new:,} new", "zh": "已读 {read:,} 行，新增 {new:,}"},
     "resumed": {"en": ", resumed", "zh": "，断点续传"},
     "skipped_rows": {"en": "Skipped rows (first {n}):", "zh": "跳过的行（前 {n} 条）："},
     "report_written": {"en": "Report written: {paths}", "zh": "报告已写入：{paths}"},

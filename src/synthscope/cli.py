@@ -11,7 +11,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from synthscope._messages import msg
 from synthscope.config import Settings, load_settings
@@ -80,6 +87,8 @@ def _progress() -> Progress:
     return Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
         TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         console=err_console,
@@ -109,7 +118,7 @@ def observe_import(
     """Import an export file; re-importing the same file changes nothing."""
     from synthscope.observe.normalize import parse_date
     from synthscope.observe.pipeline import import_file
-    from synthscope.observe.sources.file import parse_mapping
+    from synthscope.observe.sources.file import count_lines, parse_mapping
 
     if kind is not None and kind not in ("video", "post", "paper", "repo"):
         raise UsageError(
@@ -120,10 +129,14 @@ def observe_import(
     when = _parse_when(observed_at, parse_date)
     store, lang = _open_store(), settings().lang
     with _progress() as bar:
-        task = bar.add_task(msg("importing", lang, file=file.name), detail="")
+        lines = count_lines(file)  # None: the bar pulses without a total
+        task = bar.add_task(msg("importing", lang, file=file.name), total=lines, detail="")
 
         def tick(counts: dict[str, int]) -> None:
-            bar.update(task, detail=f"{counts.get('read', 0):,} / +{counts.get('new', 0):,}")
+            detail = msg(
+                "progress_detail", lang, read=counts.get("read", 0), new=counts.get("new", 0)
+            )
+            bar.update(task, completed=counts.get("position", 0), detail=detail)
 
         summary = import_file(
             store,
@@ -202,7 +215,7 @@ def observe_report(
     )
     store = _open_store()
     with _progress() as bar:
-        bar.add_task(msg("building_report", lang), detail="")
+        bar.add_task(msg("building_report", lang), total=None, detail="")
         report = build_report(store, options)
         paths = write_report(report, out, lang)
     out_console.print(msg("report_written", lang, paths=", ".join(map(str, paths))), markup=False)

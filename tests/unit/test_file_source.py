@@ -505,3 +505,11 @@ def test_unknown_marker_in_the_url_column_means_no_url(tmp_path: Path) -> None:
     assert [i.url for b in batches for i in b.items] == [YT]
     reasons = [e.reason for b in batches for e in b.skipped]
     assert reasons == ["no URL in this row", "no URL in this row"]
+
+
+def test_count_lines_for_the_progress_bar(tmp_path: Path) -> None:
+    from synthscope.observe.sources.file import count_lines
+
+    assert count_lines(write(tmp_path, "c.csv", f"url\n{YT}\n{YT2}\n")) == 3
+    assert count_lines(tmp_path / "w.xlsx") is None
+    assert count_lines(tmp_path / "missing.csv") is None

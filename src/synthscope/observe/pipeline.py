@@ -83,7 +83,8 @@ def run_source(
             room = MAX_MESSAGES - len(errors_zh)
             errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
             if progress is not None:
-                progress(dict(run.counts))
+                position = (run.checkpoint or {}).get("row")
+                progress({**run.counts, "position": position if isinstance(position, int) else 0})
     except SynthscopeError as exc:
         _close(store, run, "failed", str(exc))
         raise
