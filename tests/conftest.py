@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from synthscope.observe.classify import Classifier
 from synthscope.store import Store
 
 PG_ENV = "SYNTHSCOPE_TEST_DATABASE_URL"
@@ -68,3 +69,9 @@ def store(db_url: str) -> Iterator[Store]:
     opened = Store.open(db_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    """The built-in keyword sets, loaded once for the whole run."""
+    return Classifier.load()

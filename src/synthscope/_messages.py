@@ -32,8 +32,3 @@ def msg(key: str, lang: str, **values: object) -> str:
     """The message ``key`` in ``lang`` (English when the language is unknown), formatted."""
     table = _MESSAGES[key]
     return table.get(lang, table["en"]).format(**values)
-
-
-def keys() -> dict[str, dict[str, str]]:
-    """All messages (for the test that both languages are complete)."""
-    return _MESSAGES

@@ -116,7 +116,6 @@ def observe_import(
     as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
 ) -> None:
     """Import an export file; re-importing the same file changes nothing."""
-    from synthscope.observe.normalize import parse_date
     from synthscope.observe.pipeline import import_file
     from synthscope.observe.sources.file import count_lines, parse_mapping
 
@@ -126,7 +125,7 @@ def observe_import(
             zh=f"--kind 只能是 video、post、paper 或 repo，而不是 {kind!r}。",
         )
     mapping = parse_mapping(map_ or [])
-    when = _parse_when(observed_at, parse_date)
+    when = _parse_when(observed_at)
     store, lang = _open_store(), settings().lang
     with _progress() as bar:
         lines = count_lines(file)  # None: the bar pulses without a total
@@ -152,13 +151,17 @@ def observe_import(
     _print_import(summary, file, lang, as_json)
 
 
-def _parse_when(text: str | None, parse: Any) -> datetime | None:
+def _parse_when(text: str | None) -> datetime | None:
+    from synthscope.observe.normalize import parse_date
+
     if text is None:
         return None
     try:
-        return parse(text)  # type: ignore[no-any-return]
+        return parse_date(text)
     except SynthscopeError as exc:
-        raise UsageError(f"--observed-at: {exc}") from exc
+        raise UsageError(
+            f"--observed-at: {exc}", zh=f"--observed-at：{exc.localized('zh')}"
+        ) from exc
 
 
 def _print_import(summary: Any, file: Path, lang: str, as_json: bool) -> None:

@@ -47,7 +47,6 @@ class Settings(BaseSettings):
     database_url: str = Field(default_factory=default_database_url)
     lang: Lang = "en"
     log_level: str = "WARNING"
-    reference_data: Path = Path("../shared/data")
     keyword_dirs: list[Path] = Field(default_factory=list)
     content_keywords: str = "content"
     research_keywords: str = "research"

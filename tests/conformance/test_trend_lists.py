@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from synthscope.observe.classify import Classifier
@@ -44,11 +43,6 @@ def table_content(store: Store) -> tuple[list[Any], list[Any]]:
         rows = conn.execute(select(items).order_by(items.c.key)).all()
         snap_rows = conn.execute(select(snaps).order_by(snaps.c.id)).all()
     return [tuple(r) for r in rows], [tuple(r) for r in snap_rows]
-
-
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier.load()
 
 
 def papers_per_year(store: Store) -> dict[int, int]:

@@ -17,11 +17,6 @@ from synthscope.observe.classify import (
 from synthscope.observe.items import CATEGORIES, Item
 
 
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier.load()
-
-
 @pytest.mark.parametrize(
     ("platform", "region"),
     [

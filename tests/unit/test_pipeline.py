@@ -85,11 +85,6 @@ def snapshot_of_store(url: str) -> tuple[list[Any], list[Any]]:
     return [tuple(r) for r in items], [tuple(r) for r in snaps]
 
 
-@pytest.fixture(scope="module")
-def classifier() -> Classifier:
-    return Classifier.load()
-
-
 @pytest.mark.parametrize("prefetch", [False, True])
 def test_import_twice_changes_nothing(
     store: Store, tmp_path: Path, classifier: Classifier, prefetch: bool

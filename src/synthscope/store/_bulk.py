@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
 
 from synthscope.observe.items import METRICS, Item
+from synthscope.store.models import as_utc
 
 ITEM_COLUMNS = (
     "key",
@@ -52,16 +53,12 @@ def _sqlite_time(value: datetime | None) -> str | None:
     """SQLAlchemy's SQLite DATETIME storage format, in UTC without offset."""
     if value is None:
         return None
-    if value.tzinfo is not None and value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return as_utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @lru_cache(maxsize=8192)
 def _pg_time(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None if value is None else as_utc(value)
 
 
 def _json(value: Any) -> str | None:
@@ -158,4 +155,4 @@ def _stored_time(value: Any) -> datetime | None:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if not isinstance(moment, datetime):
         raise TypeError(f"not a stored time: {value!r}")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment)

@@ -45,12 +45,6 @@ class UpsertCounts:
     unchanged: int = 0
     snapshots: int = 0
 
-    def add(self, other: UpsertCounts) -> None:
-        self.new += other.new
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.snapshots += other.snapshots
-
 
 def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
     """One item per key: a strictly newer observation overrides, otherwise gaps are filled."""

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
-from synthscope.observe.items import METRICS
-from synthscope.store.models import ITEMS, RUNS, SNAPSHOTS
+from synthscope.store.models import ITEMS, SNAPSHOTS
 
 LATEST = SNAPSHOTS.alias("newest")
 Counts = dict[str, dict[int, int]]
@@ -141,12 +140,3 @@ def coverage(conn: Connection, where: ColumnElement[bool]) -> dict[str, Any]:
         "observed": tuple(observed),
         "n": int(n),
     }
-
-
-def finished_runs(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
-    """Runs that stored something, newest first (for the report's data notes)."""
-    stmt = select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)
-    return [dict(r._mapping) for r in conn.execute(stmt)]
-
-
-METRIC_NAMES = METRICS

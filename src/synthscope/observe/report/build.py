@@ -19,10 +19,12 @@ from synthscope.observe import metrics
 from synthscope.observe.items import CATEGORIES, KINDS, MODALITIES, REGIONS
 from synthscope.store import Store, models
 from synthscope.store import queries as q
+from synthscope.store.runs import list_runs
 
 SCHEMA = "synthscope.report/1"
 ENGAGEMENT_METRICS = ("likes", "favorites", "shares", "comments")
 STAR_THRESHOLDS = (100, 1000, 10000)
+RUNS_IN_REPORT = 200
 # The five projects the seed report plotted (face swap, reenactment, image, voice, text).
 REPRESENTATIVE_REPOS = (
     "github:iperov/deepfacelab",
@@ -191,7 +193,7 @@ class _Builder:
         return {"thresholds": [r.to_dict() for r in results], "n": n}
 
     def _runs(self) -> list[dict[str, Any]]:
-        return [_run_summary(r) for r in q.finished_runs(self.conn)]
+        return [_run_summary(r) for r in self._all_runs()]
 
     def _notes(self, report: Mapping[str, Any]) -> dict[str, Any]:
         content = self._note("video", self.opt.content_set, self.opt.content_terms)
@@ -227,14 +229,18 @@ class _Builder:
             "collected_at": [_iso(d) for d in cov["observed"]],
         }
 
+    def _all_runs(self) -> list[dict[str, Any]]:
+        """The newest runs, read once per report (the runs table and every data note use them)."""
+        if self._runs_cache is None:
+            self._runs_cache = list_runs(self.conn, RUNS_IN_REPORT)
+        return self._runs_cache
+
     def _sources(self, kind: str) -> list[str]:
         """The runs that stored items of ``kind`` (runs are counted per kind since 0.1)."""
-        if self._runs_cache is None:
-            self._runs_cache = q.finished_runs(self.conn)
         return list(
             dict.fromkeys(
                 f"{r['source']}:{r['query']}"
-                for r in self._runs_cache
+                for r in self._all_runs()
                 if r["status"] != "running" and (r["counts"] or {}).get(f"kind.{kind}", 0) > 0
             )
         )
