@@ -158,6 +158,7 @@ class _Builder:
     def _research_part(self) -> dict[str, Any]:
         papers, repos = q.counted("paper"), q.counted("repo")
         paper_modality = self._yearly("modality", papers)
+        repo_modality = self._yearly("modality", repos)
         in_range = and_(papers, self._in_range(), ITEMS.c.modality.is_not(None))
         modality_counts = q.group_counts(self.conn, "modality", in_range)
         return {
@@ -166,7 +167,7 @@ class _Builder:
             },
             "modality_share": _flat_shares(metrics.shares(modality_counts, MODALITIES)),
             "repos_per_year_by_modality": {
-                m: self._fill(self._yearly("modality", repos).get(m, {})) for m in MODALITIES
+                m: self._fill(repo_modality.get(m, {})) for m in MODALITIES
             },
             "papers_without_arxiv_id": sum(
                 q.group_counts(
