@@ -14,6 +14,20 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "progress_detail": {"en": "{read:,} rows, {new:,} new", "zh": "已读 {read:,} 行，新增 {new:,}"},
     "resumed": {"en": ", resumed", "zh": "，断点续传"},
+    "collecting": {
+        "en": "Collecting {source} ({terms} terms)",
+        "zh": "正在采集 {source}（{terms} 个检索词）",
+    },
+    "collect_detail": {
+        "en": "windows {done}/{total}, {new:,} new, {requests:,} requests, {waits:,} waits",
+        "zh": "时间窗 {done}/{total}，新增 {new:,}，请求 {requests:,} 次，限速等待 {waits:,} 次",
+    },
+    "collect_done": {
+        "en": "Collected {source}: {items} items ({new} new, {updated} updated), "
+        "{requests} requests, {retries} retries, {skipped} skipped (run {run_id}{resumed}).",
+        "zh": "已采集 {source}：{items} 条（新增 {new}，更新 {updated}），请求 {requests} 次，"
+        "重试 {retries} 次，跳过 {skipped}（运行 {run_id}{resumed}）。",
+    },
     "skipped_rows": {"en": "Skipped rows (first {n}):", "zh": "跳过的行（前 {n} 条）："},
     "report_written": {"en": "Report written: {paths}", "zh": "报告已写入：{paths}"},
     "runs_header": {

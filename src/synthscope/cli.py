@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,6 +95,89 @@ def _progress() -> Progress:
         transient=True,
         disable=not err_console.is_terminal,
     )
+
+
+@observe_app.command("collect")
+def observe_collect(
+    source: Annotated[str, typer.Argument(help="arxiv, github, youtube or tiktok.")],
+    keywords: Annotated[
+        str | None, typer.Option("--keywords", help="Keyword set name or TOML file.")
+    ] = None,
+    term: Annotated[
+        list[str] | None, typer.Option("--term", help="A search term; repeat for several.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="First day, YYYY-MM-DD (default 2017-01-01).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (default today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+) -> None:
+    """Search a live source by keyword over date windows; re-running resumes, never duplicates."""
+    from synthscope.observe.collect import collect, live_source, search_terms
+
+    s, lang = settings(), settings().lang
+    src = live_source(source, s)
+    terms = search_terms(src, term or [], keywords, s.keyword_dirs)
+    first, last = _parse_day(since, "--since"), _parse_day(until, "--until")
+    store = _open_store()
+    with _progress() as bar:
+        task = bar.add_task(msg("collecting", lang, source=source, terms=len(terms)), detail="")
+
+        def tick(counts: dict[str, int]) -> None:
+            done, total = counts.get("windows_done", 0), counts.get("windows_total", 0)
+            detail = msg(
+                "collect_detail",
+                lang,
+                done=done,
+                total=total,
+                new=counts.get("new", 0),
+                requests=counts.get("requests", 0),
+                waits=counts.get("waits", 0),
+            )
+            bar.update(task, total=total or None, completed=done, detail=detail)
+
+        summary = collect(
+            store, src, terms, since=first, until=last, classifier=_classifier(), progress=tick
+        )
+    _print_collect(summary, lang, as_json)
+
+
+def _parse_day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{option} must be a date YYYY-MM-DD, not {text!r}.",
+            zh=f"{option} 必须是 YYYY-MM-DD 格式的日期，而不是 {text!r}。",
+        ) from None
+
+
+def _print_collect(summary: Any, lang: str, as_json: bool) -> None:
+    if as_json:
+        out_console.print_json(json.dumps(summary.to_dict(), ensure_ascii=False))
+        return
+    c = summary.counts
+    out_console.print(
+        msg(
+            "collect_done",
+            lang,
+            source=summary.source,
+            items=c.get("items", 0),
+            new=c.get("new", 0),
+            updated=c.get("updated", 0),
+            requests=c.get("requests", 0),
+            retries=c.get("retries", 0),
+            skipped=c.get("skipped", 0),
+            run_id=summary.run_id,
+            resumed=msg("resumed", lang) if summary.resumed else "",
+        ),
+        markup=False,
+    )
+    errors = summary.errors_zh if lang == "zh" and summary.errors_zh else summary.errors
+    for line in errors[:20]:
+        err_console.print(f"  {line}", markup=False)
 
 
 @observe_app.command("import")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,6 +52,22 @@ class Settings(BaseSettings):
     research_keywords: str = "research"
     batch_size: int = Field(default=20_000, ge=1, le=100_000)
     bootstrap_samples: int = Field(default=1000, ge=10, le=100_000)
+    # Live sources: base URLs (mirrors, proxies, tests), minimum seconds between requests (None:
+    # the source's published limit) and credentials, which are never logged or stored.
+    arxiv_base_url: str | None = None
+    github_base_url: str | None = None
+    youtube_base_url: str | None = None
+    tiktok_base_url: str | None = None
+    arxiv_interval: float | None = Field(default=None, ge=0)
+    github_interval: float | None = Field(default=None, ge=0)
+    youtube_interval: float | None = Field(default=None, ge=0)
+    tiktok_interval: float | None = Field(default=None, ge=0)
+    http_attempts: int = Field(default=5, ge=1, le=20)
+    http_backoff: float = Field(default=2.0, ge=0)
+    github_token: SecretStr | None = None
+    youtube_api_key: SecretStr | None = None
+    tiktok_client_key: SecretStr | None = None
+    tiktok_client_secret: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(

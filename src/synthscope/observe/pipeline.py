@@ -84,7 +84,13 @@ def run_source(
             errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
             if progress is not None:
                 position = (run.checkpoint or {}).get("row")
-                progress({**run.counts, "position": position if isinstance(position, int) else 0})
+                progress(
+                    {
+                        **run.counts,
+                        **batch.progress,
+                        "position": position if isinstance(position, int) else 0,
+                    }
+                )
     except SynthscopeError as exc:
         _close(store, run, "failed", str(exc))
         raise
@@ -131,6 +137,9 @@ def _store_batch(store: Store, source: str, run: run_records.RunState, batch: Ba
         run.count("skipped", len(batch.skipped))
         for kind, n in Counter(item.kind for item in batch.items).items():
             run.count(f"kind.{kind}", n)
+        for name, n in batch.counts.items():
+            run.count(name, n)
+        run.log.extend(batch.log)
         run.note_errors([str(e) for e in batch.skipped])
         run_records.save_progress(conn, run)
 

@@ -128,6 +128,8 @@ class RunRow(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
     message: Mapped[str | None] = mapped_column(Text)
+    # Live collectors: one record per query window (what was asked, when, how many results).
+    log: Mapped[list[Any] | None] = mapped_column(JSON)
 
 
 # The tables for Core statements (typed as Table: ``__table__`` is declared as a FromClause).

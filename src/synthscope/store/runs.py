@@ -31,6 +31,7 @@ class RunState:
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     resumed: bool = False
+    log: list[dict[str, Any]] = field(default_factory=list)
 
     def count(self, name: str, n: int) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
@@ -65,6 +66,7 @@ def start_or_resume(conn: Connection, source: str, query: str, params: dict[str,
             dict(latest.counts),
             list(latest.errors),
             resumed=True,
+            log=list(latest.log or []),
         )
     run_id = conn.execute(
         insert(RUNS).values(
@@ -76,6 +78,7 @@ def start_or_resume(conn: Connection, source: str, query: str, params: dict[str,
             started_at=datetime.now(UTC),
             counts={},
             errors=[],
+            log=[],
         )
     ).inserted_primary_key
     assert run_id is not None
@@ -87,7 +90,7 @@ def save_progress(conn: Connection, run: RunState) -> None:
     conn.execute(
         update(RUNS)
         .where(RUNS.c.id == run.id)
-        .values(checkpoint=run.checkpoint, counts=run.counts, errors=run.errors)
+        .values(checkpoint=run.checkpoint, counts=run.counts, errors=run.errors, log=run.log)
     )
 
 
@@ -102,6 +105,7 @@ def finish(conn: Connection, run: RunState, status: str, message: str | None = N
             checkpoint=run.checkpoint,
             counts=run.counts,
             errors=run.errors,
+            log=run.log,
             message=message,
         )
     )

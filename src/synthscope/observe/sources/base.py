@@ -24,12 +24,21 @@ Checkpoint = dict[str, Any]
 
 @dataclass(slots=True)
 class Batch:
-    """Items read since the previous batch, what was skipped, and where to resume."""
+    """Items read since the previous batch, what was skipped, and where to resume.
+
+    Live sources also say what they asked: ``log`` holds one record per query window finished in
+    this batch (stored with the run), ``counts`` the requests, retries and rate-limit waits since
+    the previous batch (added to the run's counters) and ``progress`` where the run stands (windows
+    done and left), for progress bars.
+    """
 
     items: list[Item]
     checkpoint: Checkpoint
     skipped: list[RecordError] = field(default_factory=list)
     read: int = 0
+    log: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    progress: dict[str, int] = field(default_factory=dict)
 
 
 class Source(ABC):
@@ -40,7 +49,8 @@ class Source(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not getattr(cls, "__abstractmethods__", None):
+        # ABCMeta fills __abstractmethods__ only after this hook, so look at the methods.
+        if not any(getattr(getattr(cls, n, None), "__isabstractmethod__", False) for n in dir(cls)):
             cls.name = _name_from_class(cls.__name__, "Source")
             register_source(cls)
 
