@@ -64,6 +64,8 @@ class Item:
     metrics: dict[str, int] = field(default_factory=dict)
     observed_at: datetime | None = None
     raw: dict[str, Any] | None = None
+    # Earlier dated counts known at once (a repository's star history): extra snapshots.
+    history: tuple[tuple[datetime, dict[str, int]], ...] = ()
 
     @property
     def key(self) -> str:

@@ -67,6 +67,8 @@ def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
             first.metrics = {**item.metrics, **first.metrics}
         if item.raw:
             first.raw = {**item.raw, **(first.raw or {})}
+        if item.history:
+            first.history = (*first.history, *item.history)
     return merged
 
 
@@ -192,12 +194,18 @@ def _write_snapshots(
     run_id: int | None,
     now: datetime,
 ) -> int:
-    rows = [
-        (ids[it.key], it.observed_at or now, run_id, *[it.metrics.get(m) for m in METRICS])
-        for it in items
-        if it.metrics and it.key in ids
-    ]
+    rows = []
+    for it in items:
+        if it.key not in ids:
+            continue
+        if it.metrics:
+            rows.append((ids[it.key], it.observed_at or now, run_id, *_values(it.metrics)))
+        rows.extend((ids[it.key], at, run_id, *_values(counts)) for at, counts in it.history)
     if not rows:
         return 0
     _bulk.upsert_snapshots(conn, rows)
     return len(rows)
+
+
+def _values(metrics: dict[str, int]) -> list[int | None]:
+    return [metrics.get(m) for m in METRICS]
