@@ -69,7 +69,7 @@ def test_item_field_order_matches_positional_construction() -> None:
     assert names == [
         "platform", "platform_id", "kind", "url", "title", "text", "author", "published_at",
         "year", "region", "category", "platform_category", "modality", "keywords", "metrics",
-        "observed_at", "raw",
+        "observed_at", "raw", "history",
     ]  # fmt: skip
 
 
