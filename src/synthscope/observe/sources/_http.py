@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 Parse = Callable[[httpx.Response], Any]
 RateWait = Callable[[httpx.Response], float | None]
+_LAST_START: dict[tuple[str, Callable[[], float]], float] = {}
 _SECRET_PARAMS = frozenset({"key", "api_key", "access_token", "token", "client_secret"})
 
 
@@ -81,7 +82,6 @@ class Fetcher:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     stats: FetchStats = field(default_factory=FetchStats)
-    _last_start: float | None = None
 
     def get(
         self,
@@ -145,13 +145,17 @@ class Fetcher:
         return parse(response)
 
     def _pace(self) -> None:
+        # Shared by every fetcher of this source in the process (keyed with the clock so tests'
+        # fake clocks stay apart): two collections in a row must not burst either.
+        key = (self.source, self.clock)
         now = self.clock()
-        if self._last_start is not None:
-            gap = self._last_start + self.interval - now
+        last = _LAST_START.get(key)
+        if last is not None:
+            gap = last + self.interval - now
             if gap > 0:
                 self._wait(gap)
                 now = self.clock()
-        self._last_start = now
+        _LAST_START[key] = now
 
     def _wait(self, seconds: float) -> None:
         self.stats.waits += 1
