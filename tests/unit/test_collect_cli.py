@@ -140,3 +140,22 @@ def _wait_for_windows(url: str, proc: subprocess.Popen[bytes], windows: int) -> 
     finally:
         engine.dispose()
     pytest.fail("no progress within 60 s")
+
+
+def test_report_notes_say_what_the_collection_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with FakeApi(_answer, min_interval=0.02) as api:
+        _env(monkeypatch, api)
+        assert main([*ARGS, *RANGE]) == 0
+    assert main(["observe", "report", "--out", str(tmp_path / "en")]) == 0
+    assert main(["--lang", "zh", "observe", "report", "--out", str(tmp_path / "zh")]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "en" / "report.json").read_text(encoding="utf-8"))
+    note = report["notes"]["papers_per_year"]
+    assert note["sources"] == ["arxiv:deepfake, voice cloning; 2019-01-01..2020-06-30"]
+    [windows] = note["windows"]
+    assert windows["windows"] == 36 and windows["fetched"] == windows["results"] > 20
+    assert windows["requests"] >= 36
+    assert "36 date windows" in (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    assert "36 个时间窗" in (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
