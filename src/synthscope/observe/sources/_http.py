@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Parse = Callable[[httpx.Response], Any]
 RateWait = Callable[[httpx.Response], float | None]
+# Added to every interval: network jitter must not make two requests arrive closer than allowed.
+_GUARD = 0.01
 _LAST_START: dict[tuple[str, Callable[[], float]], float] = {}
 _SECRET_PARAMS = frozenset({"key", "api_key", "access_token", "token", "client_secret"})
 
@@ -151,7 +153,7 @@ class Fetcher:
         key = (self.source, self.clock)
         now = self.clock()
         last = _LAST_START.get(key, now)
-        gap = last + self.interval - now
+        gap = last + self.interval + _GUARD - now if self.interval > 0 else 0.0
         if gap > 0:
             self._wait(gap)
             now = self.clock()
