@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, update
 
 from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
@@ -120,11 +120,11 @@ _EXISTING_NAMES = tuple(c.name for c in _EXISTING_COLUMNS)
 
 
 def _existing(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """The stored rows of ``keys``, read from the driver's cursor (Row objects cost more than
-    the query on imports where a third of the rows are duplicates)."""
-    stmt = select(*_EXISTING_COLUMNS).where(ITEMS.c.key.in_(bindparam("keys", expanding=True)))
-    cursor = conn.execute(stmt, {"keys": keys}).cursor
-    rows = [dict(zip(_EXISTING_NAMES, values, strict=True)) for values in cursor.fetchall()]
+    """The stored rows of ``keys`` as dicts of model values."""
+    rows = [
+        dict(zip(_EXISTING_NAMES, values, strict=True))
+        for values in _bulk.rows_by_key(conn, _EXISTING_NAMES, keys)
+    ]
     for row in rows:
         _bulk.decode_stored(row)
     return {row["key"]: row for row in rows}
@@ -183,8 +183,7 @@ def _update_changed(
 
 
 def _ids(conn: Connection, keys: list[str]) -> dict[str, int]:
-    stmt = select(ITEMS.c.key, ITEMS.c.id).where(ITEMS.c.key.in_(bindparam("keys", expanding=True)))
-    return {row.key: row.id for row in conn.execute(stmt, {"keys": keys})}
+    return {key: row_id for key, row_id in _bulk.rows_by_key(conn, ("key", "id"), keys)}
 
 
 def _write_snapshots(
