@@ -28,6 +28,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已采集 {source}：{items} 条（新增 {new}，更新 {updated}），请求 {requests} 次，"
         "重试 {retries} 次，跳过 {skipped}（运行 {run_id}{resumed}）。",
     },
+    "quota_used": {
+        "en": "API quota used by this run: {units:,} units.",
+        "zh": "本次运行消耗 API 配额：{units:,} 单位。",
+    },
     "skipped_rows": {"en": "Skipped rows (first {n}):", "zh": "跳过的行（前 {n} 条）："},
     "report_written": {"en": "Report written: {paths}", "zh": "报告已写入：{paths}"},
     "runs_header": {

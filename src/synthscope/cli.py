@@ -175,6 +175,8 @@ def _print_collect(summary: Any, lang: str, as_json: bool) -> None:
         ),
         markup=False,
     )
+    if c.get("quota_units"):
+        out_console.print(msg("quota_used", lang, units=c["quota_units"]), markup=False)
     errors = summary.errors_zh if lang == "zh" and summary.errors_zh else summary.errors
     for line in errors[:20]:
         err_console.print(f"  {line}", markup=False)
@@ -268,6 +270,8 @@ def _print_import(summary: Any, file: Path, lang: str, as_json: bool) -> None:
         ),
         markup=False,
     )
+    if c.get("quota_units"):
+        out_console.print(msg("quota_used", lang, units=c["quota_units"]), markup=False)
     errors = summary.errors_zh if lang == "zh" and summary.errors_zh else summary.errors
     if errors:
         err_console.print(msg("skipped_rows", lang, n=min(len(errors), 20)), markup=False)

@@ -111,13 +111,14 @@ class Fetcher:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
     ) -> Any:
-        """POST ``json`` to ``url``; like :meth:`get`.
+        """POST ``json`` (or the form ``data``) to ``url``; like :meth:`get`.
 
         Raises:
             SourceError: as :meth:`get`.
         """
-        return self._call("POST", url, parse, params=params, headers=headers, json=json)
+        return self._call("POST", url, parse, params=params, headers=headers, json=json, data=data)
 
     def _call(self, method: str, url: str, parse: Parse, **kwargs: Any) -> Any:
         shown = redact(str(httpx.URL(url, params=kwargs.get("params") or None)))
