@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -34,8 +34,17 @@ from synthscope.observe.sources._examples import (  # noqa: E402
     atom_feed,
     fake_papers,
 )
+from synthscope.observe.sources._examples_tiktok import (  # noqa: E402
+    CLIENT_KEY,
+    CLIENT_SECRET,
+    TiktokApi,
+    fake_tiktoks,
+)
+from synthscope.observe.sources._examples_youtube import fake_videos, youtube_answer  # noqa: E402
 from synthscope.observe.sources._windowed import WindowedSource  # noqa: E402
 from synthscope.observe.sources.arxiv import ArxivSource, parse_feed  # noqa: E402
+from synthscope.observe.sources.tiktok import TiktokSource  # noqa: E402
+from synthscope.observe.sources.youtube import YoutubeSource  # noqa: E402
 from synthscope.store import Store  # noqa: E402
 
 
@@ -78,6 +87,35 @@ def _arxiv_case(n_items: int) -> Case:
         )
 
     return Case("arxiv", make, answer, 3.0, ["deepfake"], date(2020, 1, 1), date(2020, 12, 31))
+
+
+def _youtube_case(n_items: int) -> Case:
+    videos = fake_videos(n_items, datetime(2020, 1, 1, tzinfo=UTC), timedelta(minutes=20))
+
+    def make(url: str, interval: float | None) -> WindowedSource:
+        source = YoutubeSource(base_url=f"{url}/youtube/v3", interval=interval, api_key="bench")
+        return source
+
+    def answer(request: Request) -> Reply:
+        status, body = youtube_answer(videos, request.path, request.params)
+        return Reply(status, body, {"Content-Type": "application/json"})
+
+    return Case("youtube", make, answer, 1.0, ["deepfake"], date(2020, 1, 1), date(2020, 12, 31))
+
+
+def _tiktok_case(n_items: int) -> Case:
+    api = TiktokApi(fake_tiktoks(n_items, datetime(2021, 1, 1, tzinfo=UTC), timedelta(minutes=20)))
+
+    def make(url: str, interval: float | None) -> WindowedSource:
+        return TiktokSource(
+            base_url=url, interval=interval, client_key=CLIENT_KEY, client_secret=CLIENT_SECRET
+        )
+
+    def answer(request: Request) -> Reply:
+        status, body = api.answer(request.path, request.headers, request.params, request.body)
+        return Reply(status, body, {"Content-Type": "application/json"})
+
+    return Case("tiktok", make, answer, 1.0, ["deepfake"], date(2021, 1, 1), date(2021, 12, 31))
 
 
 def pacing(case: Case, requests: int) -> tuple[float, float]:
@@ -129,7 +167,11 @@ def main() -> None:
         f"{'source':<10}{'req/s':>9}{'limit req/s':>13}{'ratio':>8}{'min gap s':>11}"
         f"{'items':>9}{'items/s':>10}{'parse items/s':>15}"
     )
-    for case in (_arxiv_case(args.items),):
+    for case in (
+        _arxiv_case(args.items),
+        _youtube_case(args.items // 4),
+        _tiktok_case(args.items // 4),
+    ):
         rate, gap = pacing(case, args.requests)
         limit = 1 / case.published_interval
         items, seconds = throughput(case, classifier)

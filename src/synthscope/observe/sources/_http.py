@@ -229,7 +229,7 @@ def redact(url: str) -> str:
         (k, "***" if k.lower() in _SECRET_PARAMS else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
-    return urlunsplit(parts._replace(query=urlencode(pairs, safe=':/[]"')))
+    return urlunsplit(parts._replace(query=urlencode(pairs, safe=':/[]"*')))
 
 
 def looks_like_html(response: httpx.Response) -> bool:
