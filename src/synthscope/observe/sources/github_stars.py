@@ -15,9 +15,10 @@ written from there). Users who removed their star are not listed, so the series 
 stargazers, as every star-history tool does.
 
 The list stops at page 400 (40,000 stars; later pages answer 422). Past that, the fallback is the
-one star-history.com uses: ``samples`` pages spread evenly over pages 1-400, each giving two exact
-points (its first ``starred_at`` against ``100*(p-1)+1``, and its last), plus today's total. The run's log says so
-for each such repository: exact at the sampled points up to star 40,000, nothing dated after it.
+one star-history.com uses: ``samples`` pages spread evenly over pages 1-400, each giving two
+exact points (its first ``starred_at`` against ``100*(p-1)+1``, and its last), plus today's
+total. The run's log says so for each such repository: exact at the sampled points up to star
+40,000, nothing dated after it.
 """
 
 from __future__ import annotations
