@@ -288,9 +288,8 @@ def test_token_never_appears_in_errors_logs_or_checkpoints(
         return _handler(REPOS)(request)
 
     caplog.set_level(logging.DEBUG)
-    with FakeApi(answer) as api:
-        with pytest.raises(SourceError) as info:
-            _collect(store, _source(api, token=TOKEN), classifier)
+    with FakeApi(answer) as api, pytest.raises(SourceError) as info:
+        _collect(store, _source(api, token=TOKEN), classifier)
     assert "HTTP 403" in str(info.value)
     with store.reading() as conn:
         runs = [json.dumps([*r], default=str) for r in conn.execute(select(RUNS))]
