@@ -265,4 +265,4 @@ def test_retry_after_is_obeyed() -> None:
     fetcher.clock = lambda: now[0]
     fetcher.sleep = lambda s: (waits.append(s), now.__setitem__(0, now[0] + s))  # type: ignore[func-returns-value]
     source.page(Window("x", *_month(2020, 1)), None)
-    assert waits == [7.0] and fetcher.stats.retries == 1
+    assert waits == pytest.approx([3.01, 7.0]) and fetcher.stats.retries == 1  # first: 1 interval

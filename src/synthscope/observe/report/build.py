@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, and_
 from synthscope.errors import UsageError
 from synthscope.observe import metrics
 from synthscope.observe.items import CATEGORIES, KINDS, MODALITIES, REGIONS
+from synthscope.observe.sources._windowed import CollectQuery
 from synthscope.store import Store, models
 from synthscope.store import queries as q
 from synthscope.store.runs import list_runs
@@ -228,6 +229,7 @@ class _Builder:
             "dedup": "url",
             "n": cov["n"],
             "collected_at": [_iso(d) for d in cov["observed"]],
+            "windows": self._windows(kind),
         }
 
     def _all_runs(self) -> list[dict[str, Any]]:
@@ -239,12 +241,19 @@ class _Builder:
     def _sources(self, kind: str) -> list[str]:
         """The runs that stored items of ``kind`` (runs are counted per kind since 0.1)."""
         return list(
-            dict.fromkeys(
-                f"{r['source']}:{r['query']}"
-                for r in self._all_runs()
-                if r["status"] != "running" and (r["counts"] or {}).get(f"kind.{kind}", 0) > 0
-            )
+            dict.fromkeys(f"{r['source']}:{_query_text(r['query'])}" for r in self._runs_of(kind))
         )
+
+    def _runs_of(self, kind: str) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in self._all_runs()
+            if r["status"] != "running" and (r["counts"] or {}).get(f"kind.{kind}", 0) > 0
+        ]
+
+    def _windows(self, kind: str) -> list[dict[str, Any]]:
+        """What each live collection behind ``kind`` asked (from the runs' window logs)."""
+        return [_window_summary(r) for r in self._runs_of(kind) if r.get("log")]
 
 
 def _flat_shares(result: metrics.Shares) -> dict[str, Any]:
@@ -281,4 +290,30 @@ def _run_summary(run: Mapping[str, Any]) -> dict[str, Any]:
         "read": counts.get("read", 0),
         "imported": counts.get("items", 0),
         "skipped": counts.get("skipped", 0),
+        "requests": counts.get("requests"),
+        "windows": len(run.get("log") or []) or None,
+    }
+
+
+def _query_text(query: str) -> str:
+    """A live collection's stored query as people read it: terms and date range."""
+    try:
+        parsed = CollectQuery.parse(query)
+    except UsageError:
+        return query
+    return f"{', '.join(parsed.terms)}; {parsed.since}..{parsed.until}"
+
+
+def _window_summary(run: Mapping[str, Any]) -> dict[str, Any]:
+    done = [w for w in run["log"] if w.get("action") == "done"]
+    return {
+        "source": run["source"],
+        "run": run["id"],
+        "windows": len(done),
+        "results": sum(w.get("total") or 0 for w in done),
+        "fetched": sum(w.get("fetched") or 0 for w in done),
+        "split": sum(1 for w in run["log"] if w.get("action") == "split"),
+        "capped": sum(1 for w in done if any("capped" in n for n in w.get("notes", []))),
+        "incomplete": sum(1 for w in done if w.get("notes")),
+        "requests": (run.get("counts") or {}).get("requests", 0),
     }

@@ -149,6 +149,13 @@ _TABLE: dict[str, tuple[str, str]] = {
     "notes.n": ("样本量", "N"),
     "notes.collected_at": ("采集时间", "Collected"),
     "notes.extra": ("备注", "Remarks"),
+    "notes.windows": ("检索记录", "Queries"),
+    "notes.windows_line": (
+        "{source} 第 {run} 次运行：{windows} 个时间窗，{requests} 次请求，命中 {results} 条，"
+        "取回 {fetched} 条，拆分 {split} 次，{capped} 个窗口触及上限，{incomplete} 个窗口不完整",
+        "{source} run {run}: {windows} date windows, {requests} requests, {results} results, "
+        "{fetched} fetched, {split} splits, {capped} windows at the cap, {incomplete} incomplete",
+    ),
     "notes.range": ("{start} 至 {end}", "{start} to {end}"),
     "notes.published_range": ("发布时间", "Published"),
     "notes.source_query": ("{source}（{query}）", "{source} ({query})"),

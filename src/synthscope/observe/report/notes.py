@@ -93,6 +93,24 @@ def _extra(value: Any, lang: str) -> str:
     return str(value)
 
 
+def _windows(value: Any, lang: str) -> str:
+    runs = [v for v in value if isinstance(v, Mapping)] if isinstance(value, Sequence) else []
+    lines = [
+        t(
+            "notes.windows_line",
+            lang,
+            source=label("platform", str(r.get("source")), lang),
+            run=r.get("run"),
+            **{k: fmt_int(r.get(k, 0)) for k in _WINDOW_COUNTS},
+        )
+        for r in runs
+    ]
+    return "; ".join(lines) if lang == "en" else "；".join(lines)
+
+
+_WINDOW_COUNTS = ("windows", "results", "fetched", "split", "capped", "incomplete", "requests")
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -113,5 +131,6 @@ _FIELDS: dict[str, Callable[[Any, str], str]] = {
     "dedup": _dedup,
     "n": _n,
     "collected_at": _collected_at,
+    "windows": _windows,
     "extra": _extra,
 }

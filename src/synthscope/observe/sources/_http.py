@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 Parse = Callable[[httpx.Response], Any]
 RateWait = Callable[[httpx.Response], float | None]
+# Added to every interval: network jitter must not make two requests arrive closer than allowed.
+_GUARD = 0.01
 _LAST_START: dict[tuple[str, Callable[[], float]], float] = {}
 _SECRET_PARAMS = frozenset({"key", "api_key", "access_token", "token", "client_secret"})
 
@@ -146,15 +148,15 @@ class Fetcher:
 
     def _pace(self) -> None:
         # Shared by every fetcher of this source in the process (keyed with the clock so tests'
-        # fake clocks stay apart): two collections in a row must not burst either.
+        # fake clocks stay apart), and a process's first request waits one interval too: a run
+        # restarted right after another (or after kill -9) must not burst either.
         key = (self.source, self.clock)
         now = self.clock()
-        last = _LAST_START.get(key)
-        if last is not None:
-            gap = last + self.interval - now
-            if gap > 0:
-                self._wait(gap)
-                now = self.clock()
+        last = _LAST_START.get(key, now)
+        gap = last + self.interval + _GUARD - now if self.interval > 0 else 0.0
+        if gap > 0:
+            self._wait(gap)
+            now = self.clock()
         _LAST_START[key] = now
 
     def _wait(self, seconds: float) -> None:

@@ -1,0 +1,144 @@
+"""Benchmark: live collectors against the loopback fake API (tests/fakeapi.py).
+
+Two measurements per source:
+
+* pacing: requests per second at the source's default interval, as seen by the server, beside the
+  source's published limit (the anchor). The ratio must be <= 1.0 (never above the limit) and close
+  to it (no time wasted);
+* throughput: items per second parsed and stored into a fresh SQLite store with pacing off, beside
+  parsing alone.
+
+Usage: ``python benchmarks/collect.py [--requests N] [--items N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the fake server lives with the tests
+
+from fakeapi import FakeApi, Reply, Request  # noqa: E402
+from synthscope.observe.classify import Classifier  # noqa: E402
+from synthscope.observe.collect import collect  # noqa: E402
+from synthscope.observe.sources._examples import (  # noqa: E402
+    arxiv_answer,
+    atom_feed,
+    fake_papers,
+)
+from synthscope.observe.sources._windowed import WindowedSource  # noqa: E402
+from synthscope.observe.sources.arxiv import ArxivSource, parse_feed  # noqa: E402
+from synthscope.store import Store  # noqa: E402
+
+
+@dataclass
+class Case:
+    """One source: how to build it against a server URL, the server's answers, its limit."""
+
+    name: str
+    make: Callable[[str, float | None], WindowedSource]
+    answer: Callable[[Request], Reply]
+    published_interval: float
+    terms: list[str]
+    since: date
+    until: date
+
+
+def _arxiv_case(n_items: int) -> Case:
+    papers = fake_papers(n_items, datetime(2020, 1, 1, tzinfo=UTC))
+    papers = [
+        p.__class__(
+            p.arxiv_id,
+            1,
+            f"deepfake {i}",
+            p.summary,
+            datetime(2020, 1, 1 + i % 28, i % 24, i % 60, tzinfo=UTC),
+            p.authors,
+            p.categories,
+        )
+        for i, p in enumerate(papers)
+    ]
+
+    def make(url: str, interval: float | None) -> WindowedSource:
+        source = ArxivSource(base_url=f"{url}/api/query", interval=interval)
+        source.page_size = 1000
+        return source
+
+    def answer(request: Request) -> Reply:
+        return Reply(
+            200, arxiv_answer(papers, request.params), {"Content-Type": "application/atom+xml"}
+        )
+
+    return Case("arxiv", make, answer, 3.0, ["deepfake"], date(2020, 1, 1), date(2020, 12, 31))
+
+
+def pacing(case: Case, requests: int) -> tuple[float, float]:
+    """Requests per second the server saw at the default interval, and the smallest gap."""
+    with FakeApi(case.answer) as api:
+        source = case.make(api.url, None)
+        batches = source.fetch_iter(_query(case))
+        for _ in range(requests):
+            next(batches)
+    starts = [r.at for r in api.requests]
+    gaps = [b - a for a, b in pairwise(starts)]
+    return (len(starts) - 1) / (starts[-1] - starts[0]), min(gaps)
+
+
+def throughput(case: Case, classifier: Classifier) -> tuple[int, float]:
+    """Items stored per second with pacing off (fresh SQLite store)."""
+    with tempfile.TemporaryDirectory() as tmp, FakeApi(case.answer) as api:
+        store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        source = case.make(api.url, 0.0)
+        t0 = time.perf_counter()
+        summary = collect(
+            store, source, case.terms, since=case.since, until=case.until, classifier=classifier
+        )
+        return summary.counts.get("new", 0), time.perf_counter() - t0
+
+
+def parse_only(n_items: int) -> float:
+    papers = fake_papers(n_items)
+    body = atom_feed(papers, n_items, 0).encode()
+    t0 = time.perf_counter()
+    feed = parse_feed(body)
+    assert len(feed.items) == n_items
+    return n_items / (time.perf_counter() - t0)
+
+
+def _query(case: Case) -> str:
+    from synthscope.observe.sources._windowed import CollectQuery
+
+    return CollectQuery(tuple(case.terms), case.since, case.until).text()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=6, help="paced requests per source")
+    parser.add_argument("--items", type=int, default=20_000, help="items for the throughput run")
+    args = parser.parse_args()
+    classifier = Classifier.load()
+    print(
+        f"{'source':<10}{'req/s':>9}{'limit req/s':>13}{'ratio':>8}{'min gap s':>11}"
+        f"{'items':>9}{'items/s':>10}{'parse items/s':>15}"
+    )
+    for case in (_arxiv_case(args.items),):
+        rate, gap = pacing(case, args.requests)
+        limit = 1 / case.published_interval
+        items, seconds = throughput(case, classifier)
+        print(
+            f"{case.name:<10}{rate:>9.3f}{limit:>13.3f}{rate / limit:>8.3f}{gap:>11.3f}"
+            f"{items:>9,}{items / seconds:>10,.0f}{parse_only(2000):>15,.0f}"
+        )
+    print("\nratio = measured requests/s over the published limit: must be <= 1.000.")
+
+
+if __name__ == "__main__":
+    main()
