@@ -102,7 +102,8 @@ def test_exact_history_is_cumulative_one_point_per_day(
     )
     with store.reading() as conn:
         log = conn.execute(select(RUNS.c.log).where(RUNS.c.id == summary.run_id)).scalar_one()
-    assert log[0]["mode"] == "exact" and log[0]["total"] == 37 and "exact" in log[0]["notes"][0]
+    assert log[0]["mode"] == "exact" and log[0]["total"] == 37 and log[0]["fetched"] == 37
+    assert log[0]["exactness"].startswith("exact: all 37") and log[0]["notes"] == []
 
 
 def test_daily_points_hold_back_a_day_that_goes_on_next_page() -> None:

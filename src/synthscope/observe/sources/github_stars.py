@@ -203,7 +203,7 @@ class GithubStarsSource(GithubApi):
             points = daily_points(times, offset, final)
         else:
             points = sampled_points(times, offset)
-        state.dated += len(points)
+        state.dated += len(times)
         key = state.key or ""
         return Item(
             "github", key, "repo", identify(f"https://github.com/{key}").url, history=tuple(points)
@@ -219,14 +219,16 @@ class GithubStarsSource(GithubApi):
             "mode": state.mode,
             "action": "done",
             "at": self.now().isoformat(timespec="seconds"),
-            "notes": [self._exactness(state)],
+            "exactness": self._exactness(state),
+            # Notes are what a report counts as incomplete: only the sampled fallback is.
+            "notes": [self._exactness(state)] if state.mode == "sampled" else [],
         }
         state.next_repo()
         return [record]
 
     def _exactness(self, state: _Stars) -> str:
         if state.mode == "exact":
-            return f"exact: every star dated, one point per day ({state.dated} days)"
+            return f"exact: all {state.dated} stargazers dated, one point per day"
         reachable = self.page_cap * self.page_size
         return (
             f"sampled: {state.total} stars exceed the {reachable} the stargazers list reaches; "
