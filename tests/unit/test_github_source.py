@@ -372,3 +372,25 @@ def test_pacing_honours_the_published_thirty_a_minute_without_waiting() -> None:
     list(source.fetch_iter(query))
     gaps = [b - a for a, b in pairwise(starts)]
     assert len(starts) >= 6 and min(gaps) >= 2.0 and max(gaps) <= 2.0 + 0.011
+
+
+def test_rate_limit_answers_over_http_are_waited_out(store: Store, classifier: Classifier) -> None:
+    healthy = _handler(REPOS)
+    limits = [
+        Reply(
+            403,
+            json.dumps({"message": "API rate limit exceeded"}),
+            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "0"},  # already past: 1 s
+        ),
+        Reply(403, json.dumps({"message": "You have exceeded a secondary rate limit."})),
+        Reply(429, json.dumps({"message": "secondary rate limit"}), {"Retry-After": "0"}),
+    ]
+
+    def answer(request: Request) -> Reply:
+        return limits.pop(0) if limits and len(api.requests) > 1 else healthy(request)
+
+    with FakeApi(answer, min_interval=INTERVAL) as api:
+        summary = _collect(store, _source(api, secondary_wait=0.05), classifier)
+    assert not limits and not api.violations
+    assert {row[0] for row in _stored(store)} == _expected("deepfake")
+    assert summary.counts["retries"] == 3 and summary.counts["rate_waits"] >= 3
