@@ -34,6 +34,7 @@ from synthscope.errors import InputError, UsageError
 from synthscope.observe.items import Item
 from synthscope.observe.normalize import identify
 from synthscope.observe.sources._github import GithubApi, read_json, repo_item, stargazer_times
+from synthscope.observe.sources._http import FetchStats
 from synthscope.observe.sources._windowed import CollectQuery, Page, Window
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 
@@ -100,42 +101,47 @@ class GithubStarsSource(GithubApi):
         return kwargs
 
     def page(self, window: Window, cursor: Any) -> Page:
+        """Not used: this source walks repositories and stargazer pages, not date windows.
+
+        Raises:
+            NotImplementedError: always (:meth:`fetch_iter` is the entry point).
+        """
         raise NotImplementedError("github-stars pages by repository, see fetch_iter")
 
     def fetch_iter(self, query: str, checkpoint: Checkpoint | None = None) -> Iterator[Batch]:
-        state = (
-            _Stars.load(checkpoint)
-            if checkpoint
-            else _Stars(self.resolve(CollectQuery.parse(query).terms))
-        )
+        if checkpoint:
+            state = _Stars.load(checkpoint)
+        else:
+            state = _Stars(self.resolve(CollectQuery.parse(query).terms))
         seen = dataclasses.replace(self.fetch_stats())
         while state.index < len(state.repos):
-            first = state.key is None
-            items = [self._plan(state)] if first else [self._read_page(state)]
-            log = (
-                self._finish(state)
-                if state.key is not None and state.at >= len(state.pages)
-                else []
-            )
-            stats = self.fetch_stats()
-            yield Batch(
-                items,
-                state.dump(),
-                read=len(items),
-                log=log,
-                counts={
-                    "requests": stats.requests - seen.requests,
-                    "retries": stats.retries - seen.retries,
-                    "rate_waits": stats.waits - seen.waits,
-                },
-                progress={
-                    "windows_done": state.index,
-                    "windows_total": len(state.repos),
-                    "requests": stats.requests,
-                    "waits": stats.waits,
-                },
-            )
-            seen = dataclasses.replace(stats)
+            item = self._plan(state) if state.key is None else self._read_page(state)
+            done = state.key is not None and state.at >= len(state.pages)
+            log = self._finish(state) if done else []
+            yield self._batch(state, item, log, seen)
+            seen = dataclasses.replace(self.fetch_stats())
+
+    def _batch(
+        self, state: _Stars, item: Item, log: list[dict[str, Any]], seen: FetchStats
+    ) -> Batch:
+        stats = self.fetch_stats()
+        return Batch(
+            [item],
+            state.dump(),
+            read=1,
+            log=log,
+            counts={
+                "requests": stats.requests - seen.requests,
+                "retries": stats.retries - seen.retries,
+                "rate_waits": stats.waits - seen.waits,
+            },
+            progress={
+                "windows_done": state.index,
+                "windows_total": len(state.repos),
+                "requests": stats.requests,
+                "waits": stats.waits,
+            },
+        )
 
     def resolve(self, terms: tuple[str, ...]) -> list[str]:
         """``owner/repo`` names for the query's terms (``top:N`` read from the store).
