@@ -235,3 +235,16 @@ def test_stargazers_without_dates_are_a_clear_source_error() -> None:
 def test_sample_pages_spread_over_the_reachable_range() -> None:
     assert sample_pages(400, 30)[0] == 1 and sample_pages(400, 30)[-1] == 400
     assert len(sample_pages(400, 30)) == 30 and sample_pages(400, 1) == [1]
+
+
+def test_a_deleted_repository_is_noted_and_the_others_still_collected(
+    store: Store, classifier: Classifier
+) -> None:
+    with FakeApi(_handler(REPOS), min_interval=INTERVAL) as api:
+        summary = _run(store, _source(api), classifier, "gone/deleted-repo", SMALL.full_name)
+    assert summary.status == "done"
+    assert _history(store, SMALL)[-1][1] == SMALL.stars
+    with store.reading() as conn:
+        log = conn.execute(select(RUNS.c.log).where(RUNS.c.id == summary.run_id)).scalar_one()
+    assert log[0]["term"] == "gone/deleted-repo" and "404" in log[0]["notes"][0]
+    assert log[1]["total"] == 37 and log[1]["notes"] == []

@@ -116,17 +116,21 @@ class GithubStarsSource(GithubApi):
         seen = dataclasses.replace(self.fetch_stats())
         while state.index < len(state.repos):
             item = self._plan(state) if state.key is None else self._read_page(state)
+            if item is None:  # the repository is gone: say so and go on with the next
+                yield self._batch(state, None, self._missing(state), seen)
+                seen = dataclasses.replace(self.fetch_stats())
+                continue
             done = state.key is not None and state.at >= len(state.pages)
             log = self._finish(state) if done else []
             yield self._batch(state, item, log, seen)
             seen = dataclasses.replace(self.fetch_stats())
 
     def _batch(
-        self, state: _Stars, item: Item, log: list[dict[str, Any]], seen: FetchStats
+        self, state: _Stars, item: Item | None, log: list[dict[str, Any]], seen: FetchStats
     ) -> Batch:
         stats = self.fetch_stats()
         return Batch(
-            [item],
+            [item] if item is not None else [],
             state.dump(),
             read=1,
             log=log,
@@ -176,14 +180,17 @@ class GithubStarsSource(GithubApi):
             store.close()
         return [k.split(":", 1)[1] for k in keys if k.startswith("github:")][: int(count)]
 
-    def _plan(self, state: _Stars) -> Item:
+    def _plan(self, state: _Stars) -> Item | None:
         repo = state.repos[state.index]
         observed_at = self.now()
-        item: Item = self._fetcher().get(
+        item: Item | None = self._fetcher().get(
             f"{self.root()}/repos/{repo}",
-            lambda r: repo_item(read_json(r), observed_at),
+            lambda r: None if r.status_code == 404 else repo_item(read_json(r), observed_at),
             headers=self.headers(),
+            accept=(404,),
         )
+        if item is None:
+            return None
         state.key, state.total = item.platform_id, item.metrics.get("stars", 0)
         reachable = self.page_cap * self.page_size
         if state.total <= reachable:
@@ -214,6 +221,19 @@ class GithubStarsSource(GithubApi):
         return Item(
             "github", key, "repo", identify(f"https://github.com/{key}").url, history=tuple(points)
         )
+
+    def _missing(self, state: _Stars) -> list[dict[str, Any]]:
+        record = {
+            "term": state.repos[state.index],
+            "repo": None,
+            "total": 0,
+            "fetched": 0,
+            "action": "done",
+            "at": self.now().isoformat(timespec="seconds"),
+            "notes": ["missing: GitHub answered 404 (repository deleted, renamed or private)"],
+        }
+        state.next_repo()
+        return [record]
 
     def _finish(self, state: _Stars) -> list[dict[str, Any]]:
         record = {
