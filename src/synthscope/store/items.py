@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, update
 
 from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
+from synthscope.store._memo import WriteMemo
 from synthscope.store.models import ITEMS
 
 _OVERRIDABLE = (
@@ -137,8 +138,13 @@ def upsert_items(
     source: str,
     run_id: int | None = None,
     now: datetime | None = None,
+    memo: WriteMemo | None = None,
 ) -> UpsertCounts:
     """Write items and their snapshots inside the caller's transaction.
+
+    ``memo`` (one per run) remembers what was written so items seen again that change nothing
+    skip reading their stored row back; pass it only if the transaction commits before the next
+    call (a rolled-back write would leave it describing rows that are not there).
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the caller maps it (see ``store.db.storage_errors``).
@@ -147,32 +153,45 @@ def upsert_items(
     batch = merge_duplicates(items)
     if not batch:
         return UpsertCounts()
-    existing = _existing(conn, list(batch))
+    ids: dict[str, int] = {}
+    if memo is not None:
+        for key, item in batch.items():
+            known = memo.unchanged_id(item, source)
+            if known is not None:
+                ids[key] = known
+    existing = _existing(conn, [key for key in batch if key not in ids])
     counts = UpsertCounts()
-    new_items = [it for key, it in batch.items() if key not in existing]
+    new_items = [it for key, it in batch.items() if key not in existing and key not in ids]
     if new_items:
         _bulk.insert_items(conn, new_items, source=source, now=now)
         counts.new = len(new_items)
-    counts.updated = _update_changed(conn, batch, existing, source, now)
+    diffs = {key: changes(row, batch[key], source) for key, row in existing.items()}
+    counts.updated = _update_changed(conn, existing, diffs, now)
     counts.unchanged = len(batch) - counts.new - counts.updated
-    ids = {key: row["id"] for key, row in existing.items()}
+    ids.update((key, row["id"]) for key, row in existing.items())
     if new_items:
-        ids.update(_ids(conn, [it.key for it in new_items]))
+        new_ids = _ids(conn, [it.key for it in new_items])
+        ids.update(new_ids)
+    if memo is not None:
+        for key, row in existing.items():
+            memo.remember_row({**row, **diffs[key]})
+        for it in new_items:
+            if it.key in new_ids:
+                memo.remember_item(it, new_ids[it.key], source)
     counts.snapshots = _write_snapshots(conn, batch.values(), ids, run_id, now)
     return counts
 
 
 def _update_changed(
     conn: Connection,
-    batch: dict[str, Item],
     existing: dict[str, dict[str, Any]],
-    source: str,
+    diffs: dict[str, dict[str, Any]],
     now: datetime,
 ) -> int:
     """Write every changed item; items changing the same columns share one executemany."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for key, row in existing.items():
-        diff = changes(row, batch[key], source)
+        diff = diffs[key]
         if diff:
             groups[tuple(sorted(diff))].append({"row_id": row["id"], "updated_at": now, **diff})
     for columns, params in groups.items():
