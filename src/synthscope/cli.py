@@ -361,6 +361,12 @@ def version() -> None:
     out_console.print(__version__)
 
 
+from synthscope._cli_service import apikey_app, serve  # noqa: E402  (uses the helpers above)
+
+app.add_typer(apikey_app, name="apikey")
+app.command("serve")(serve)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning errors into one sentence and an exit code.
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
+from synthscope.store import service_models as _service_models  # noqa: F401  (registers tables)
 from synthscope.store.db import make_engine, migrate, storage_errors
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_
+from sqlalchemy import ColumnElement, Connection, and_, true
 
 from synthscope.errors import UsageError
 from synthscope.observe import metrics
@@ -51,6 +51,11 @@ class ReportOptions:
     research_set: str = "research"
     bootstrap_samples: int = 1000
     star_history_repos: int = 5
+    # Filters (empty: no filter): only items on these platforms, in these regions, of these
+    # modalities count anywhere in the report (the dashboard's filters).
+    platforms: Sequence[str] = ()
+    regions: Sequence[str] = ()
+    modalities: Sequence[str] = ()
 
 
 def build_report(
@@ -78,7 +83,7 @@ class _Builder:
         self._runs_cache: list[dict[str, Any]] | None = None
 
     def build(self) -> dict[str, Any]:
-        self.cube = Cube.load(self.conn)
+        self.cube = _filtered(Cube.load(self.conn), self.opt)
         per_kind = {k: self._yearly("kind", cube.counted(k)).get(k, {}) for k in KINDS}
         self.start, self.end = self._range(per_kind)
         report: dict[str, Any] = {
@@ -121,6 +126,17 @@ class _Builder:
     def _in_range_sql(self) -> ColumnElement[bool]:
         return and_(ITEMS.c.year >= self.start, ITEMS.c.year <= self.end)
 
+    def _scope_sql(self) -> ColumnElement[bool]:
+        """The report's platform/region/modality filters as a WHERE clause (true when none)."""
+        return and_(
+            true(),
+            *(
+                ITEMS.c[column].in_(list(values))
+                for column, values in _scope(self.opt).items()
+                if values
+            ),
+        )
+
     def _totals(self) -> dict[str, Any]:
         by_kind = self.cube.counts("kind", lambda c: True)
         return {"items": sum(by_kind.values()), "by_kind": {k: by_kind.get(k, 0) for k in KINDS}}
@@ -136,7 +152,9 @@ class _Builder:
         categories = self.cube.counts(
             "category", cube.every(videos, lambda c: c.category is not None)
         )
-        likes, likes_n = q.metric_sums_per_year(self.conn, "likes", q.counted("video"))
+        likes, likes_n = q.metric_sums_per_year(
+            self.conn, "likes", and_(q.counted("video"), self._scope_sql())
+        )
         by_region = self._yearly("region", cube.counted("video"))
         fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
         return {
@@ -153,7 +171,7 @@ class _Builder:
             "likes_per_year_n": self._fill(likes_n),
             "likes_growth_fit": {**fit.to_dict(), "n_points": fit.n_points},
             "engagement_per_1000_plays": self._engagement(
-                and_(q.counted("video"), self._in_range_sql())
+                and_(q.counted("video"), self._in_range_sql(), self._scope_sql())
             ),
         }
 
@@ -186,7 +204,7 @@ class _Builder:
                 ).values()
             ),
             "star_history": self._star_history(),
-            "star_thresholds": self._star_thresholds(q.counted("repo")),
+            "star_thresholds": self._star_thresholds(and_(q.counted("repo"), self._scope_sql())),
         }
 
     def _star_history(self) -> dict[str, list[list[Any]]]:
@@ -264,6 +282,23 @@ class _Builder:
     def _windows(self, kind: str) -> list[dict[str, Any]]:
         """What each live collection behind ``kind`` asked (from the runs' window logs)."""
         return [_window_summary(r) for r in self._runs_of(kind) if r.get("log")]
+
+
+def _scope(options: ReportOptions) -> dict[str, Sequence[str]]:
+    return {
+        "platform": options.platforms,
+        "region": options.regions,
+        "modality": options.modalities,
+    }
+
+
+def _filtered(whole: Cube, options: ReportOptions) -> Cube:
+    """The cube with only the cells that pass the report's filters."""
+    scope = {column: set(values) for column, values in _scope(options).items() if values}
+    if not scope:
+        return whole
+    cells = [c for c in whole.cells if all(getattr(c, k) in v for k, v in scope.items())]
+    return Cube(cells, whole.observed)
 
 
 def _flat_shares(result: metrics.Shares) -> dict[str, Any]:

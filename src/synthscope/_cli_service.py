@@ -1,0 +1,55 @@
+"""``synthscope serve`` and ``synthscope apikey create``: shells over synthscope.service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+apikey_app = typer.Typer(help="API keys for the platform API (stored hashed; shown once).")
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    "created": {
+        "en": "API key {name!r} created with scopes {scopes}. Store it now: it is not shown again.",
+        "zh": "已创建 API 密钥 {name!r}，权限 {scopes}。请立即保存：它不会再次显示。",
+    },
+    "serving": {
+        "en": "synthscope serving on http://{host}:{port}/ (Ctrl+C stops it).",
+        "zh": "synthscope 服务已启动：http://{host}:{port}/（按 Ctrl+C 停止）。",
+    },
+}
+
+
+def _msg(key: str, lang: str, **values: object) -> str:
+    table = _MESSAGES[key]
+    return table.get(lang, table["en"]).format(**values)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option("--name", help="A name to tell the key apart.")],
+    scopes: Annotated[
+        str, typer.Option("--scopes", help="Comma-separated: check,bank:read,bank:write,admin.")
+    ],
+) -> None:
+    """Create an API key; prints it once, alone on the last line."""
+    from synthscope.cli import _open_store, err_console, out_console, settings
+    from synthscope.service.keys import create_key, parse_scopes
+
+    chosen = parse_scopes(scopes)
+    secret = create_key(_open_store(), name, chosen)
+    lang = settings().lang
+    err_console.print(_msg("created", lang, name=name, scopes=",".join(chosen)), markup=False)
+    out_console.print(secret, markup=False)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the web service: checking page, trends dashboard and the API under /api/v1."""
+    from synthscope.cli import err_console, settings
+    from synthscope.service import serve as run_service
+
+    err_console.print(_msg("serving", settings().lang, host=host, port=port), markup=False)
+    run_service(settings(), host, port)

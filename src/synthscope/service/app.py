@@ -1,0 +1,107 @@
+"""The application factory: one FastAPI app with the pages, the API, static files and safety.
+
+Safety defaults: no cross-origin access unless origins are configured; a strict Content Security
+Policy (every script, style and font comes from the app itself); the interactive API docs are off
+because they load their scripts from a CDN (the OpenAPI description stays at /openapi.json).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from synthscope import __version__
+from synthscope.config import Settings
+from synthscope.service import api, errors, pages
+from synthscope.service.deps import Services
+from synthscope.service.jobs import JobRunner
+from synthscope.service.ratelimit import RateLimiter
+from synthscope.service.reports import ReportCache
+from synthscope.store import Store
+
+HERE = Path(str(files("synthscope.service")))
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The synthscope web application on ``store`` (default: opened from the settings' URL).
+
+    Raises:
+        UsageError: the database URL is malformed or its driver is missing.
+        StorageError: the database cannot be reached or migrated.
+    """
+    store = store or Store.open(settings.database_url)
+    svc = _services(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        svc.jobs.recover()
+        yield
+        svc.jobs.shutdown()
+
+    app = FastAPI(
+        title="synthscope",
+        version=__version__,
+        description="Check content for deep synthesis, share hash banks, read the trends.",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    errors.install(app)
+    _middleware(app, settings)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def _services(settings: Settings, store: Store) -> Services:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
+    return Services(
+        settings=settings,
+        store=store,
+        jobs=JobRunner(store, settings.service_workers),
+        key_limits=RateLimiter(settings.service_rate_limit),
+        page_limits=RateLimiter(settings.service_public_rate_limit),
+        templates=templates,
+        reports=ReportCache(store, settings),
+    )
+
+
+def _middleware(app: FastAPI, settings: Settings) -> None:
+    if settings.service_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.service_cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response

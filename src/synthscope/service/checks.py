@@ -1,0 +1,84 @@
+"""Checking an upload: the work a check job does, calling the check library and nothing else.
+
+The file is read once, checked in both languages (the reasons are stored in English and Chinese
+so the page can switch), then deleted unless its owner asked to keep it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from synthscope.config import Settings
+from synthscope.errors import InputError
+from synthscope.service.errors import ApiError
+from synthscope.service.jobs import Progress, Work
+from synthscope.service.uploads import discard
+
+CHECKABLE = ("image", "video", "audio", "text")
+SNIFF_BYTES = 1 << 16
+_LABELERS: dict[int, list[Any]] = {}
+
+
+def _labelers(settings: Settings) -> list[Any]:
+    """The labelers for ``settings``, built once (they may read trust lists from disk)."""
+    from synthscope.check.scan import default_labelers
+
+    if id(settings) not in _LABELERS:
+        _LABELERS[id(settings)] = default_labelers(settings)
+    return _LABELERS[id(settings)]
+
+
+def refuse_unknown_type(path: Path, name: str) -> str:
+    """The content's kind, read from its first bytes (never from the name).
+
+    Raises:
+        ApiError: 415 when the content is not an image, video, audio file or text.
+    """
+    from synthscope._sniff import sniff
+
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    found = sniff(head, name)
+    if found.kind not in CHECKABLE:
+        raise ApiError(
+            415, f"{name or 'The upload'} is {found.mime}, not an image, video, audio or text."
+        )
+    return found.kind
+
+
+def check_work(settings: Settings, path: Path, name: str, keep: bool) -> Work:
+    """The job that checks ``path`` (shown to the user as ``name``), then deletes it unless
+    ``keep``. Its result is ``{"check": <synthscope.check/1 en>, "check_zh": <same, zh>}``."""
+
+    def work(progress: Progress) -> dict[str, Any]:
+        try:
+            return _check(settings, path, name, progress)
+        finally:
+            if not keep:
+                discard(path)
+
+    return work
+
+
+def _check(settings: Settings, path: Path, name: str, progress: Progress) -> dict[str, Any]:
+    from synthscope.check.scan import error_record, record, scan
+    from synthscope.media import Limits, Media
+
+    try:
+        media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
+        progress(0.2)
+        verdict = scan(media, _labelers(settings))
+    except InputError as exc:
+        return {"check": error_record(name, exc, "en"), "check_zh": error_record(name, exc, "zh")}
+    progress(0.9)
+    return {"check": record(media, verdict, "en"), "check_zh": record(media, verdict, "zh")}
+
+
+def result_in(job_result: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """The ``synthscope.check/1`` object of a finished check job in ``lang``."""
+    if not job_result:
+        return None
+    chosen = job_result.get("check_zh") if lang == "zh" else None
+    found: dict[str, Any] | None = chosen or job_result.get("check")
+    return found

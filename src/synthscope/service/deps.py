@@ -1,0 +1,84 @@
+"""What handlers share: the app's state, API-key authentication with scopes, and rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.templating import Jinja2Templates
+
+from synthscope.config import Settings
+from synthscope.service.errors import ApiError
+from synthscope.service.jobs import JobRunner
+from synthscope.service.keys import ApiKey, authenticate
+from synthscope.service.ratelimit import RateLimiter, retry_after
+from synthscope.service.reports import ReportCache
+from synthscope.store import Store
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from `synthscope apikey create`.")
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a request handler may need, built once by the app factory."""
+
+    settings: Settings
+    store: Store
+    jobs: JobRunner
+    key_limits: RateLimiter
+    page_limits: RateLimiter
+    templates: Jinja2Templates
+    reports: ReportCache
+
+
+def services(request: Request) -> Services:
+    """The app's :class:`Services` (a FastAPI dependency)."""
+    found: Services = request.app.state.services
+    return found
+
+
+Svc = Annotated[Services, Depends(services)]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def require(scope: str | None) -> Callable[..., ApiKey]:
+    """A dependency that admits a valid, unrevoked key with ``scope`` (None: any scope) and
+    within its rate limit."""
+
+    def dependency(svc: Svc, credentials: Bearer) -> ApiKey:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ApiError(401, "An API key is required: send 'Authorization: Bearer KEY'.")
+        key = authenticate(svc.store, credentials.credentials)
+        if key is None:
+            raise ApiError(401, "The API key is unknown or revoked.")
+        if scope is not None and not key.allows(scope):
+            raise ApiError(403, f"The API key {key.name!r} lacks the scope {scope!r}.")
+        limit(svc.key_limits, f"key:{key.id}")
+        return key
+
+    return dependency
+
+
+def limit(limiter: RateLimiter, caller: str) -> None:
+    """Count one request for ``caller``.
+
+    Raises:
+        ApiError: 429 with Retry-After when the caller is over its limit.
+    """
+    wait = limiter.acquire(caller)
+    if wait > 0:
+        raise ApiError(
+            429,
+            f"Too many requests: the limit is {limiter.per_minute} a minute.",
+            headers={"Retry-After": retry_after(wait)},
+        )
+
+
+CheckKey = Annotated[ApiKey, Depends(require("check"))]
+AdminKey = Annotated[ApiKey, Depends(require("admin"))]
+AnyKey = Annotated[ApiKey, Depends(require(None))]
+BankReadKey = Annotated[ApiKey, Depends(require("bank:read"))]
+BankWriteKey = Annotated[ApiKey, Depends(require("bank:write"))]

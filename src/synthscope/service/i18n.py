@@ -1,0 +1,141 @@
+"""Page text in English and Chinese, and how a request's language is chosen."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+LANGS = ("en", "zh")
+LANG_COOKIE = "synthscope_lang"
+
+_TEXT: dict[str, dict[str, str]] = {
+    "site": {"en": "synthscope", "zh": "synthscope 深度合成检测"},
+    "nav.check": {"en": "Check a file", "zh": "检测文件"},
+    "nav.dashboard": {"en": "Trends dashboard", "zh": "趋势看板"},
+    "nav.api": {"en": "API (OpenAPI)", "zh": "接口（OpenAPI）"},
+    "lang.other": {"en": "中文", "zh": "English"},
+    "check.title": {"en": "Is it real? Check a file", "zh": "是真是假？检测一个文件"},
+    "check.intro": {
+        "en": "Upload an image, video or audio file, or paste text. synthscope looks for "
+        "provenance labels (C2PA Content Credentials, GB 45438 AI-generated labels, invisible "
+        "watermarks), matches against banks of known synthetic content, and detector scores, "
+        "and tells you what it found and why.",
+        "zh": "上传图片、视频或音频文件，或粘贴文本。synthscope 会查找来源标识（C2PA 内容凭证、"
+        "GB 45438 人工智能生成合成内容标识、隐式水印），与已知合成内容哈希库比对，并给出检测器"
+        "评分，告诉你发现了什么以及原因。",
+    },
+    "check.file": {"en": "File (image, video or audio)", "zh": "文件（图片、视频或音频）"},
+    "check.text": {"en": "…or paste text", "zh": "……或粘贴文本"},
+    "check.keep": {
+        "en": "Keep my file after checking (to help improve synthscope)",
+        "zh": "检测后保留我的文件（用于改进 synthscope）",
+    },
+    "check.privacy": {
+        "en": "Your file is deleted as soon as the check is done, unless you tick the box above. "
+        "Only the result is kept, under a random link that only you receive.",
+        "zh": "检测完成后你的文件会立即删除，除非你勾选上面的选项。仅保留检测结果，"
+        "其链接是随机生成的，只有你会收到。",
+    },
+    "check.limit": {"en": "Largest upload: {mb} MB.", "zh": "上传上限：{mb} MB。"},
+    "check.submit": {"en": "Check", "zh": "开始检测"},
+    "job.title": {"en": "Check result", "zh": "检测结果"},
+    "job.working": {
+        "en": "Checking… this page updates by itself.",
+        "zh": "检测中……本页会自动更新。",
+    },
+    "job.failed": {"en": "The check failed", "zh": "检测失败"},
+    "job.interrupted": {
+        "en": "The check was interrupted (the service restarted). Please upload again.",
+        "zh": "检测被中断（服务已重启），请重新上传。",
+    },
+    "job.kept": {"en": "Your file was kept, as you asked.", "zh": "已按你的要求保留文件。"},
+    "job.deleted": {"en": "Your file has been deleted.", "zh": "你的文件已删除。"},
+    "job.again": {"en": "Check another file", "zh": "检测其他文件"},
+    "verdict.synthetic": {
+        "en": "This content is declared or proven to be AI-generated or manipulated.",
+        "zh": "该内容被声明或证实为人工智能生成或经过篡改。",
+    },
+    "verdict.likely_synthetic": {
+        "en": "This content is likely AI-generated or manipulated.",
+        "zh": "该内容很可能是人工智能生成或经过篡改的。",
+    },
+    "verdict.inconclusive": {
+        "en": "The evidence is mixed: we cannot say either way.",
+        "zh": "证据相互矛盾，无法判断。",
+    },
+    "verdict.likely_authentic": {
+        "en": "This content is likely authentic (its origin is documented).",
+        "zh": "该内容很可能是真实的（来源有据可查）。",
+    },
+    "verdict.no_evidence": {
+        "en": "We found no sign of synthesis. That does not prove the content is real.",
+        "zh": "未发现合成迹象。但这并不能证明内容是真实的。",
+    },
+    "result.why": {"en": "Why", "zh": "原因"},
+    "result.no_reasons": {
+        "en": "No label, bank match or detector finding pointed either way.",
+        "zh": "没有任何标识、哈希库匹配或检测器结果支持任何一方。",
+    },
+    "result.score": {"en": "Synthesis score", "zh": "合成概率评分"},
+    "result.score_none": {"en": "no detector score", "zh": "无检测器评分"},
+    "result.file": {"en": "File", "zh": "文件"},
+    "result.type": {"en": "Type (from content)", "zh": "类型（按内容识别）"},
+    "result.c2pa": {"en": "C2PA Content Credentials", "zh": "C2PA 内容凭证"},
+    "result.aigc": {"en": "GB 45438 AI-generated label", "zh": "GB 45438 生成合成内容标识"},
+    "result.watermarks": {"en": "Invisible watermarks", "zh": "隐式水印"},
+    "result.matches": {
+        "en": "Known synthetic content (bank matches)",
+        "zh": "已知合成内容（哈希库匹配）",
+    },
+    "result.detectors": {"en": "Detectors", "zh": "检测器"},
+    "result.absent": {"en": "none found", "zh": "未发现"},
+    "result.present": {"en": "present", "zh": "存在"},
+    "result.error": {"en": "This file could not be checked", "zh": "无法检测该文件"},
+    "result.raw": {"en": "Full result (JSON)", "zh": "完整结果（JSON）"},
+    "dash.title": {"en": "Deep-synthesis trends", "zh": "深度合成趋势"},
+    "dash.from": {"en": "From year", "zh": "起始年份"},
+    "dash.to": {"en": "To year", "zh": "截止年份"},
+    "dash.platform": {"en": "Platforms", "zh": "平台"},
+    "dash.region": {"en": "Region", "zh": "地区"},
+    "dash.modality": {"en": "Modality", "zh": "模态"},
+    "dash.any": {"en": "all", "zh": "全部"},
+    "dash.apply": {"en": "Apply filters", "zh": "应用筛选"},
+    "dash.download": {"en": "Download the report", "zh": "下载报告"},
+    "dash.items": {"en": "{n:,} items in the store", "zh": "库中共 {n:,} 条"},
+    "dash.empty": {
+        "en": "The store holds no items yet: import or collect some (synthscope observe ...).",
+        "zh": "库中还没有数据：请先导入或采集（synthscope observe ...）。",
+    },
+    "region.domestic": {"en": "domestic", "zh": "国内"},
+    "region.foreign": {"en": "foreign", "zh": "国外"},
+    "modality.image_video": {"en": "image/video", "zh": "图像/视频"},
+    "modality.audio": {"en": "audio", "zh": "音频"},
+    "modality.text": {"en": "text", "zh": "文本"},
+    "csrf": {
+        "en": "The form expired or came from another site; reload the page and try again.",
+        "zh": "表单已过期或来自其他网站；请刷新页面后重试。",
+    },
+    "not_found": {"en": "No such check.", "zh": "没有这个检测任务。"},
+    "footer": {
+        "en": "synthscope checks provenance labels, known-content banks and detectors. "
+        "A score is a probability, not proof.",
+        "zh": "synthscope 检查来源标识、已知内容哈希库与检测器。评分是概率，不是证据。",
+    },
+}
+
+
+def text(key: str, lang: str, **fields: object) -> str:
+    """The page string ``key`` in ``lang`` (English when missing), formatted with ``fields``."""
+    table = _TEXT[key]
+    value = table.get(lang) or table["en"]
+    return value.format(**fields) if fields else value
+
+
+def request_lang(request: Request, default: str) -> str:
+    """The language for this request: ``?lang=``, then the cookie, then Accept-Language."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGS:
+            return candidate
+    accept = request.headers.get("accept-language", "").lower()
+    if accept.startswith("zh"):
+        return "zh"
+    return default if default in LANGS else "en"

@@ -1,0 +1,99 @@
+"""API keys: random 32-byte tokens, stored only as their SHA-256, with scopes.
+
+A key is shown once, when created. Looking a key up by its hash needs no secret comparison in
+the database; the final comparison is constant-time anyway, so a timing difference says nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+
+from synthscope.errors import UsageError
+from synthscope.store import Store
+from synthscope.store.service_models import API_KEYS
+
+SCOPES = ("check", "bank:read", "bank:write", "admin")
+KEY_PREFIX = "ssk_"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A known key: its id, name and scopes (``admin`` grants every scope)."""
+
+    id: int
+    name: str
+    scopes: frozenset[str]
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes or "admin" in self.scopes
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_scopes(text: str) -> list[str]:
+    """Scopes from ``check,bank:read,...``.
+
+    Raises:
+        UsageError: empty, or a scope that does not exist.
+    """
+    scopes = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in scopes if s not in SCOPES]
+    if not scopes or unknown:
+        raise UsageError(
+            f"--scopes takes one or more of {', '.join(SCOPES)}; got {text!r}.",
+            zh=f"--scopes 可选 {', '.join(SCOPES)} 中的一个或多个，收到 {text!r}。",
+        )
+    return list(dict.fromkeys(scopes))
+
+
+def create_key(store: Store, name: str, scopes: list[str]) -> str:
+    """Create a key named ``name`` and return its secret (the only time it is available).
+
+    Raises:
+        UsageError: the name is empty or taken, or a scope is unknown.
+        StorageError: the store cannot be written.
+    """
+    parse_scopes(",".join(scopes))
+    if not name.strip() or len(name) > 128:
+        raise UsageError("A key name has 1-128 characters.", zh="密钥名称应为 1-128 个字符。")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    with store.transaction("creating an API key") as conn:
+        taken = conn.execute(select(API_KEYS.c.id).where(API_KEYS.c.name == name)).first()
+        if taken is not None:
+            raise UsageError(
+                f"An API key named {name!r} exists already.", zh=f"名为 {name!r} 的密钥已存在。"
+            )
+        conn.execute(
+            insert(API_KEYS).values(
+                name=name,
+                prefix=secret[: len(KEY_PREFIX) + 6],
+                key_hash=_digest(secret),
+                scopes=scopes,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return secret
+
+
+def authenticate(store: Store, secret: str) -> ApiKey | None:
+    """The key whose secret is ``secret``, or None (unknown or revoked).
+
+    Raises:
+        StorageError: the store cannot be read.
+    """
+    digest = _digest(secret)
+    with store.reading("checking an API key") as conn:
+        row = conn.execute(select(API_KEYS).where(API_KEYS.c.key_hash == digest)).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.key_hash, digest):
+        return None
+    return ApiKey(row.id, row.name, frozenset(row.scopes))
