@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser import chromium_page, live_server, screenshot
 
 from synthscope.config import Settings, load_settings
 from synthscope.observe.classify import Classifier
 from synthscope.observe.pipeline import import_file
 from synthscope.store import Store
-from tests.browser import chromium_page, live_server, screenshot
 
 
 @pytest.fixture
