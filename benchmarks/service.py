@@ -1,0 +1,233 @@
+"""Benchmark: the web service under load on loopback (own asyncio + httpx loader, time-bounded).
+
+Two measurements, each against its anchor (the issue's target):
+
+* image checks: ``POST /api/v1/checks`` of 356 px JPEGs (CNNDetection, from the reference data)
+  by 20 concurrent clients: throughput, p50/p99 latency, errors. Anchor: p99 under 1 s, no errors.
+* bank matches: ``POST /api/v1/banks/{bank}/match`` of PDQ hashes against a bank of 1M hashes by
+  20 concurrent clients: requests per second. Anchor: at least 1000 per second.
+
+The service runs as its own process (``synthscope serve``, one uvicorn worker) on a fresh SQLite
+store, so the loader does not share its interpreter.
+
+Usage: ``python benchmarks/service.py [--seconds 20] [--clients 20] [--bank-size 1000000]
+[--images DIR] [--skip-checks] [--skip-banks]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+SYNTHSCOPE = [sys.executable, "-m", "synthscope.cli"]
+CHECK_P99_TARGET_S = 1.0
+MATCHES_PER_S_TARGET = 1000.0
+
+
+@dataclass
+class Load:
+    """What the clients saw: latencies of successes, and failures by status."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def quantile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*SYNTHSCOPE, *args], env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [*SYNTHSCOPE, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the service did not start")
+
+
+async def hammer(clients: int, seconds: float, request: object) -> Load:
+    """Run ``clients`` loops of ``request(client)`` for ``seconds``; collect latencies."""
+    load = Load()
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        deadline = time.monotonic() + seconds
+
+        async def loop() -> None:
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                try:
+                    answer = await request(client)  # type: ignore[operator]
+                    ok = answer.status_code == 200 and answer.json().get("status", "done") == "done"
+                    what = str(answer.status_code) if not ok else ""
+                except httpx.HTTPError as exc:
+                    ok, what = False, type(exc).__name__
+                if ok:
+                    load.latencies.append(time.perf_counter() - started)
+                else:
+                    load.errors[what] = load.errors.get(what, 0) + 1
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(loop() for _ in range(clients)))
+        load.seconds = time.monotonic() - t0
+    return load
+
+
+def check_load(base: str, key: str, images: list[Path], clients: int, seconds: float) -> Load:
+    blobs = [(p.name, p.read_bytes()) for p in images]
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def one(client: httpx.AsyncClient) -> httpx.Response:
+        name, data = random.choice(blobs)
+        files = {"file": (name, data, "image/jpeg")}
+        return await client.post(f"{base}/api/v1/checks", files=files, headers=headers)
+
+    return asyncio.run(hammer(clients, seconds, one))
+
+
+def bank_load(
+    base: str, key: str, env: dict[str, str], size: int, clients: int, seconds: float
+) -> tuple[Load, float]:
+    """Fill a bank with ``size`` random PDQ hashes (CLI import), then match over HTTP."""
+    rng = random.Random(8)
+    values = [f"{rng.getrandbits(256):064x}" for _ in range(size)]
+    with tempfile.TemporaryDirectory() as tmp:
+        signals = Path(tmp) / "bank.txt"
+        signals.write_text("".join(f"pdq {v}\n" for v in values))
+        t0 = time.monotonic()
+        cli(env, "bank", "create", "bench")
+        cli(env, "bank", "add", "bench", "--signals", str(signals))
+        fill_s = time.monotonic() - t0
+    headers = {"Authorization": f"Bearer {key}"}
+    probes = [_flip(v, rng) for v in rng.sample(values, 200)] + [
+        f"{rng.getrandbits(256):064x}" for _ in range(200)
+    ]
+
+    async def one(client: httpx.AsyncClient) -> httpx.Response:
+        body = {"signal_type": "pdq", "value": rng.choice(probes)}
+        return await client.post(f"{base}/api/v1/banks/bench/match", json=body, headers=headers)
+
+    # The first match builds the bank's index; time it apart from the steady state.
+    httpx.post(
+        f"{base}/api/v1/banks/bench/match",
+        json={"signal_type": "pdq", "value": values[0]},
+        headers=headers,
+        timeout=600,
+    )
+    return asyncio.run(hammer(clients, seconds, one)), fill_s
+
+
+def _flip(value: str, rng: random.Random, bits: int = 12) -> str:
+    number = int(value, 16)
+    for bit in rng.sample(range(256), bits):
+        number ^= 1 << bit
+    return f"{number:064x}"
+
+
+def _images(folder: Path) -> list[Path]:
+    found = sorted(folder.rglob("*.jpg"))
+    if not found:
+        raise SystemExit(f"no JPEGs under {folder} (set --images or SYNTHSCOPE_REFERENCE_DATA)")
+    return found
+
+
+def _row(name: str, load: Load, anchor: str, ratio: float) -> str:
+    errors = sum(load.errors.values())
+    return (
+        f"{name:<26}{len(load.latencies):>8}{load.rate:>10.1f}{load.quantile(0.5) * 1000:>9.0f}"
+        f"{load.quantile(0.99) * 1000:>9.0f}{errors:>8}   {anchor:<22}{ratio:>7.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--bank-size", type=int, default=1_000_000)
+    reference = Path(os.environ.get("SYNTHSCOPE_REFERENCE_DATA", REPO.parent / "shared" / "data"))
+    parser.add_argument("--images", type=Path, default=reference / "media/images/cnndetection")
+    parser.add_argument("--skip-checks", action="store_true")
+    parser.add_argument("--skip-banks", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = os.environ | {
+            "SYNTHSCOPE_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "SYNTHSCOPE_SERVICE_UPLOAD_DIR": f"{tmp}/uploads",
+            "SYNTHSCOPE_SERVICE_RATE_LIMIT": "10000000",
+        }
+        key = cli(env, "apikey", "create", "--name", "bench", "--scopes", "admin").split()[-1]
+        port = free_port()
+        server = start_service(env, port)
+        base = f"http://127.0.0.1:{port}"
+        print(
+            f"{'case':<26}{'ok':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}   "
+            f"{'anchor':<22}{'ratio':>7}"
+        )
+        try:
+            if not args.skip_checks:
+                load = check_load(base, key, _images(args.images), args.clients, args.seconds)
+                p99 = load.quantile(0.99)
+                print(
+                    _row(
+                        f"image check x{args.clients}",
+                        load,
+                        "p99 1 s (lower=better)",
+                        p99 / CHECK_P99_TARGET_S,
+                    )
+                )
+                if load.errors:
+                    print(f"  errors: {load.errors}")
+            if not args.skip_banks:
+                load, fill_s = bank_load(base, key, env, args.bank_size, args.clients, args.seconds)
+                print(
+                    _row(
+                        f"bank match {args.bank_size:,}",
+                        load,
+                        "1000/s (higher=better)",
+                        load.rate / MATCHES_PER_S_TARGET,
+                    )
+                )
+                print(f"  bank filled through the CLI in {fill_s:.1f} s")
+                if load.errors:
+                    print(f"  errors: {load.errors}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
