@@ -58,9 +58,9 @@ class WriteMemo:
     def __len__(self) -> int:
         return len(self._seen)
 
-    def unchanged_id(self, item: Item, source: str) -> int | None:
-        """The row id when writing ``item`` would change nothing stored, else None."""
-        seen = self._seen.get(item.key)
+    def unchanged_id(self, key: str, item: Item, source: str) -> int | None:
+        """The row id when writing ``item`` (key ``key``) would change nothing stored, else None."""
+        seen = self._seen.get(key)
         if seen is None or source not in seen.sources:
             return None
         if item.observed_at is not None and (
@@ -75,10 +75,10 @@ class WriteMemo:
             return None
         return seen.id
 
-    def remember_item(self, item: Item, row_id: int, source: str) -> None:
-        """``item`` was just inserted as row ``row_id``."""
+    def remember_item(self, key: str, item: Item, row_id: int, source: str) -> None:
+        """``item`` (whose key is ``key``) was just inserted as row ``row_id``."""
         empty = _ALL & ~_filled(item)
-        self._keep(item.key, row_id, item.observed_at, empty, item.keywords, item.raw, [source])
+        self._keep(key, row_id, item.observed_at, empty, item.keywords, item.raw, [source])
 
     def remember_row(self, row: dict[str, Any]) -> None:
         """A stored row (model values) as it stands after this run's write."""

@@ -51,9 +51,10 @@ def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
     """One item per key: a strictly newer observation overrides, otherwise gaps are filled."""
     merged: dict[str, Item] = {}
     for item in items:
-        first = merged.get(item.key)
+        key = item.key
+        first = merged.get(key)
         if first is None:
-            merged[item.key] = item
+            merged[key] = item
             continue
         newer = _is_newer(item.observed_at, first.observed_at)
         for name in _OVERRIDABLE:
@@ -156,12 +157,13 @@ def upsert_items(
     ids: dict[str, int] = {}
     if memo is not None:
         for key, item in batch.items():
-            known = memo.unchanged_id(item, source)
+            known = memo.unchanged_id(key, item, source)
             if known is not None:
                 ids[key] = known
     existing = _existing(conn, [key for key in batch if key not in ids])
     counts = UpsertCounts()
-    new_items = [it for key, it in batch.items() if key not in existing and key not in ids]
+    fresh = [(key, it) for key, it in batch.items() if key not in existing and key not in ids]
+    new_items = [it for _, it in fresh]
     if new_items:
         _bulk.insert_items(conn, new_items, source=source, now=now)
         counts.new = len(new_items)
@@ -170,15 +172,15 @@ def upsert_items(
     counts.unchanged = len(batch) - counts.new - counts.updated
     ids.update((key, row["id"]) for key, row in existing.items())
     if new_items:
-        new_ids = _ids(conn, [it.key for it in new_items])
+        new_ids = _ids(conn, [key for key, _ in fresh])
         ids.update(new_ids)
     if memo is not None:
         for key, row in existing.items():
             memo.remember_row({**row, **diffs[key]})
-        for it in new_items:
-            if it.key in new_ids:
-                memo.remember_item(it, new_ids[it.key], source)
-    counts.snapshots = _write_snapshots(conn, batch.values(), ids, run_id, now)
+        for key, it in fresh:
+            if key in new_ids:
+                memo.remember_item(key, it, new_ids[key], source)
+    counts.snapshots = _write_snapshots(conn, batch, ids, run_id, now)
     return counts
 
 
@@ -207,18 +209,19 @@ def _ids(conn: Connection, keys: list[str]) -> dict[str, int]:
 
 def _write_snapshots(
     conn: Connection,
-    items: Iterable[Item],
+    batch: dict[str, Item],
     ids: dict[str, int],
     run_id: int | None,
     now: datetime,
 ) -> int:
     rows = []
-    for it in items:
-        if it.key not in ids:
+    for key, it in batch.items():
+        row_id = ids.get(key)
+        if row_id is None:
             continue
         if it.metrics:
-            rows.append((ids[it.key], it.observed_at or now, run_id, *_values(it.metrics)))
-        rows.extend((ids[it.key], at, run_id, *_values(counts)) for at, counts in it.history)
+            rows.append((row_id, it.observed_at or now, run_id, *_values(it.metrics)))
+        rows.extend((row_id, at, run_id, *_values(counts)) for at, counts in it.history)
     if not rows:
         return 0
     _bulk.upsert_snapshots(conn, rows)
