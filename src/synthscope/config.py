@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     service_max_upload_bytes: int = Field(default=50_000_000, ge=1)
     service_rate_limit: int = Field(default=600, ge=1)  # requests per minute per API key
     service_public_rate_limit: int = Field(default=60, ge=1)  # page uploads per minute per client
-    service_sync_wait_s: float = Field(default=2.0, ge=0)  # POST /checks waits this long for 200
+    service_sync_wait_s: float = Field(default=2.0, ge=0)  # POST /checks waits for a 200 (0: 202)
     service_workers: int = Field(default=2, ge=1, le=64)
     service_cors_origins: list[str] = Field(default_factory=list)  # closed by default
 

@@ -70,6 +70,8 @@ async def create_check(
     else 202; then poll `GET /api/v1/checks/{id}`."""
     path = await save_upload(file, svc.settings)
     job_id = start_check_job(svc, path, safe_name(file.filename or "upload"), keep, key.id)
+    if svc.settings.service_sync_wait_s <= 0:  # configured to answer every check later
+        return JSONResponse({"id": job_id, "status": "queued"}, status_code=202)
     svc.jobs.wait(job_id, svc.settings.service_sync_wait_s)
     return _job_answer(_job(svc, job_id, "check", key), lang)
 

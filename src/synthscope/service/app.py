@@ -23,6 +23,7 @@ from synthscope.config import Settings
 from synthscope.service import api, errors, pages
 from synthscope.service.deps import Services
 from synthscope.service.jobs import JobRunner
+from synthscope.service.keys import KeyCache
 from synthscope.service.ratelimit import RateLimiter
 from synthscope.service.reports import ReportCache
 from synthscope.store import Store
@@ -85,6 +86,7 @@ def _services(settings: Settings, store: Store) -> Services:
         page_limits=RateLimiter(settings.service_public_rate_limit),
         templates=templates,
         reports=ReportCache(store, settings),
+        keys=KeyCache(store),
     )
 
 

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from synthscope.config import Settings
 from synthscope.service.errors import ApiError
 from synthscope.service.jobs import JobRunner
-from synthscope.service.keys import ApiKey, authenticate
+from synthscope.service.keys import ApiKey, KeyCache
 from synthscope.service.ratelimit import RateLimiter, retry_after
 from synthscope.service.reports import ReportCache
 from synthscope.store import Store
@@ -32,6 +32,7 @@ class Services:
     page_limits: RateLimiter
     templates: Jinja2Templates
     reports: ReportCache
+    keys: KeyCache
 
 
 def services(request: Request) -> Services:
@@ -51,7 +52,7 @@ def require(scope: str | None) -> Callable[..., ApiKey]:
     def dependency(svc: Svc, credentials: Bearer) -> ApiKey:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiError(401, "An API key is required: send 'Authorization: Bearer KEY'.")
-        key = authenticate(svc.store, credentials.credentials)
+        key = svc.keys.authenticate(credentials.credentials)
         if key is None:
             raise ApiError(401, "The API key is unknown or revoked.")
         if scope is not None and not key.allows(scope):

@@ -81,6 +81,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "result.type": {"en": "Type (from content)", "zh": "类型（按内容识别）"},
     "result.c2pa": {"en": "C2PA Content Credentials", "zh": "C2PA 内容凭证"},
     "result.aigc": {"en": "GB 45438 AI-generated label", "zh": "GB 45438 生成合成内容标识"},
+    "result.explicit": {
+        "en": "Visible or audible AI notice (GB 45438 explicit label)",
+        "zh": "显式标识（GB 45438 可见或可听提示）",
+    },
     "result.watermarks": {"en": "Invisible watermarks", "zh": "隐式水印"},
     "result.matches": {
         "en": "Known synthetic content (bank matches)",

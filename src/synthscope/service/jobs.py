@@ -1,7 +1,8 @@
 """Background jobs (checks, observe runs): a thread pool, with state kept in the store.
 
-The state lives in the ``jobs`` table, so a status request reads the same answer whichever
-thread asks, and a job that was running when the service stopped is marked ``interrupted`` at the
+A job is written to the ``jobs`` table when queued and when finished; its progress while running
+is kept in memory only (one process serves, see :mod:`.ratelimit`), which saves three writes per
+check. A job that was queued or running when the service stopped is marked ``interrupted`` at the
 next start instead of looking busy forever.
 """
 
@@ -34,6 +35,7 @@ class JobRunner:
         self.store = store
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="synthscope-job")
         self._futures: dict[str, Future[None]] = {}
+        self._live: dict[str, tuple[str, float]] = {}  # id -> (status, progress) while unfinished
 
     def recover(self) -> None:
         """Mark jobs left queued or running by a previous process as interrupted."""
@@ -61,6 +63,7 @@ class JobRunner:
                     created_at=datetime.now(UTC),
                 )
             )
+        self._live[job_id] = ("queued", 0.0)
         future = self.pool.submit(self._run, job_id, work)
         self._futures[job_id] = future
         future.add_done_callback(lambda _done: self._futures.pop(job_id, None))
@@ -82,16 +85,23 @@ class JobRunner:
             row = conn.execute(select(JOBS).where(JOBS.c.id == job_id)).first()
         if row is None:
             return None
-        return {name: getattr(row, name) for name in PUBLIC_FIELDS} | {"params": row.params}
+        found = {name: getattr(row, name) for name in PUBLIC_FIELDS} | {"params": row.params}
+        live = self._live.get(job_id)
+        if live is not None and row.status in ("queued", "running"):
+            found["status"], found["progress"] = live
+        return found
 
     def set_result(self, job_id: str, **values: Any) -> None:
         with self.store.transaction("updating a job") as conn:
             conn.execute(update(JOBS).where(JOBS.c.id == job_id).values(**values))
 
+    def _progress(self, job_id: str, share: float) -> None:
+        self._live[job_id] = ("running", min(max(share, 0.0), 1.0))
+
     def _run(self, job_id: str, work: Work) -> None:
-        self.set_result(job_id, status="running")
+        self._progress(job_id, 0.0)
         try:
-            result = work(lambda share: self.set_result(job_id, progress=min(share, 1.0)))
+            result = work(lambda share: self._progress(job_id, share))
         except SynthscopeError as exc:
             self._finish(job_id, "failed", error=_error(exc))
         except Exception as exc:  # a bug must fail the job, not kill the worker
@@ -101,7 +111,10 @@ class JobRunner:
             self._finish(job_id, "done", result=result, progress=1.0)
 
     def _finish(self, job_id: str, status: str, **values: Any) -> None:
-        self.set_result(job_id, status=status, finished_at=datetime.now(UTC), **values)
+        try:
+            self.set_result(job_id, status=status, finished_at=datetime.now(UTC), **values)
+        finally:
+            self._live.pop(job_id, None)
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -97,3 +99,32 @@ def authenticate(store: Store, secret: str) -> ApiKey | None:
     if not hmac.compare_digest(row.key_hash, digest):
         return None
     return ApiKey(row.id, row.name, frozenset(row.scopes))
+
+
+class KeyCache:
+    """Keys recently authenticated, for ``ttl`` seconds: a busy client does not cost a database
+    read per request. A revoked key stops working within ``ttl``."""
+
+    def __init__(self, store: Store, ttl: float = 10.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._seen: dict[str, tuple[float, ApiKey | None]] = {}
+        self._lock = threading.Lock()
+
+    def authenticate(self, secret: str) -> ApiKey | None:
+        """Like :func:`authenticate`, answered from the cache while fresh.
+
+        Raises:
+            StorageError: the store cannot be read.
+        """
+        digest, now = _digest(secret), time.monotonic()
+        with self._lock:
+            hit = self._seen.get(digest)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        key = authenticate(self.store, secret)
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[digest] = (now, key)
+        return key
