@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     research_keywords: str = "research"
     batch_size: int = Field(default=20_000, ge=1, le=100_000)
     bootstrap_samples: int = Field(default=1000, ge=10, le=100_000)
+    # check/label: limits enforced before decoding, and C2PA trust (none: built-in defaults only)
+    max_bytes: int = Field(default=2_000_000_000, ge=1)
+    max_pixels: int = Field(default=100_000_000, ge=1)
+    max_duration_s: float = Field(default=4 * 3600, gt=0)
+    max_frames: int = Field(default=1_000_000, ge=1)
+    c2pa_trust_anchors: Path | None = None
+    c2pa_settings: Path | None = None
 
     @classmethod
     def settings_customise_sources(
