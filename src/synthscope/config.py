@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     max_frames: int = Field(default=1_000_000, ge=1)
     c2pa_trust_anchors: Path | None = None
     c2pa_settings: Path | None = None
+    label_font: Path | None = None  # a CJK font for visible labels (default: found in system fonts)
 
     @classmethod
     def settings_customise_sources(
