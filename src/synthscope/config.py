@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     max_frames: int = Field(default=1_000_000, ge=1)
     c2pa_trust_anchors: Path | None = None
     c2pa_settings: Path | None = None
+    aigc_signing_key: Path | None = None  # Ed25519 PEM: sign ReservedCode1/2 when labelling
+    aigc_public_keys: list[Path] = Field(default_factory=list)  # verify those signatures
     label_font: Path | None = None  # a CJK font for visible labels (default: found in system fonts)
 
     @classmethod

@@ -205,3 +205,49 @@ def test_ffprobe_sees_the_tag(tmp_path: Path, name: str) -> None:
         assert b"AIGC" in path.read_bytes()[-400:]
         return
     assert json.loads(tags["AIGC"])["AIGC"] == LABEL.fields()
+
+
+def _ed25519(tmp_path: Path) -> tuple[Path, Path]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private, public = tmp_path / "aigc.key", tmp_path / "aigc.pub"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
+
+
+@pytest.mark.parametrize("name", ["a.png", "a.mp4", "a.wav", "a.docx", "a.md"])
+def test_signature_in_reserved_code_is_verified(tmp_path: Path, name: str) -> None:
+    private, public = _ed25519(tmp_path)
+    media = Media.open(MEDIA[name](), name=name)
+    signed = media.replace(Gb45438Labeler(signing_key=private).apply(media, LABEL))
+    reader = Gb45438Labeler(public_keys=[public])
+    finding = reader.read(signed)
+    assert finding.data["fields"]["ReservedCode1"].startswith("ed25519:")
+    assert finding.data["signatures"] == {"ReservedCode1": "valid"} and finding.data["valid"]
+    assert Gb45438Labeler().read(signed).data["signatures"] == {"ReservedCode1": "unchecked"}
+    shared = signed.replace(
+        Gb45438Labeler(signing_key=private).apply(
+            signed, propagate(AigcLabel(**finding.data["fields"]), "PLATFORM", "p-1")
+        )
+    )
+    assert reader.read(shared).data["signatures"] == {
+        "ReservedCode1": "valid",
+        "ReservedCode2": "valid",
+    }
+    forged = AigcLabel(**{**finding.data["fields"], "ProduceID": "other"})
+    tampered = signed.replace(Gb45438Labeler().apply(signed, forged))
+    result = reader.read(tampered)
+    assert result.data["signatures"]["ReservedCode1"] == "invalid" and not result.data["valid"]

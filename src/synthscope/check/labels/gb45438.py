@@ -8,15 +8,19 @@ and change only metadata, so decoded pixels and samples are identical after labe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from synthscope.check.findings import Claim, Finding
-from synthscope.check.labels import _av_meta, _doc_meta, _image_xmp, _xmp
+from synthscope.check.labels import _av_meta, _doc_meta, _image_xmp, _xmp, aigc_sign
 from synthscope.check.labels.aigc import AigcLabel, new_label, parse_label
 from synthscope.check.labels.base import Labeler
 from synthscope.errors import MediaError, UsageError
 from synthscope.media import Media
+
+if TYPE_CHECKING:
+    from synthscope.config import Settings
 
 Read = Callable[[Media], str | None]
 Write = Callable[[Media, str], bytes]
@@ -76,9 +80,13 @@ def _absent(reason: str = "", reason_zh: str = "") -> Finding:
     return Finding("gb45438", "none", "aigc", data, reason, reason_zh)
 
 
-def _finding(label: AigcLabel | None, errors: list[str]) -> Finding:
+def _finding(
+    label: AigcLabel | None, errors: list[str], signatures: dict[str, str] | None = None
+) -> Finding:
     fields = label.fields() if label else None
     data = {"present": True, "valid": not errors, "fields": fields, "errors": errors}
+    if signatures:
+        data["signatures"] = signatures
     if label is None or label.Label not in _CLAIMS:
         reason = "an AIGC implicit label is present but unreadable"
         return Finding(
@@ -97,7 +105,20 @@ def _finding(label: AigcLabel | None, errors: list[str]) -> Finding:
 
 
 class Gb45438Labeler(Labeler[AigcLabel]):
-    """Reads and writes the GB 45438-2025 implicit label (the ``AIGC`` metadata value)."""
+    """Reads and writes the GB 45438-2025 implicit label (the ``AIGC`` metadata value).
+
+    With ``signing_key`` (an Ed25519 PEM file) written labels carry a signature in ReservedCode1
+    (producer) or ReservedCode2 (propagator); ``public_keys`` verify them when reading.
+    """
+
+    def __init__(self, signing_key: Path | None = None, public_keys: Sequence[Path] = ()) -> None:
+        self.signing_key = signing_key
+        self.public_keys = list(public_keys)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Gb45438Labeler:
+        """Keys from ``aigc_signing_key`` and ``aigc_public_keys``."""
+        return cls(settings.aigc_signing_key, settings.aigc_public_keys)
 
     def supports(self, media: Media) -> bool:
         """True for the containers the TC260 practice guides name (and Markdown/plain text)."""
@@ -113,7 +134,18 @@ class Gb45438Labeler(Labeler[AigcLabel]):
             return _absent(f"metadata unreadable: {exc}", f"元数据无法读取：{exc}")
         if value is None:
             return _absent()
-        return _finding(*parse_label(value))
+        label, errors = parse_label(value)
+        signatures = self._verify(label, media) if label else {}
+        errors += [
+            f"{slot} signature does not match" for slot, v in signatures.items() if v == "invalid"
+        ]
+        return _finding(label, errors, signatures)
+
+    def _verify(self, label: AigcLabel, media: Media) -> dict[str, str]:
+        try:
+            return aigc_sign.verify(label, media, [p.read_bytes() for p in self.public_keys])
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"Cannot read the AIGC public keys: {exc}.") from exc
 
     def apply(self, media: Media, label: AigcLabel) -> bytes:
         """The file with ``label`` written where the guides place it.
@@ -130,6 +162,11 @@ class Gb45438Labeler(Labeler[AigcLabel]):
         problems = label.errors()
         if problems:
             raise UsageError(f"Invalid AIGC label: {'; '.join(problems)}.")
+        if self.signing_key is not None:
+            try:
+                label = aigc_sign.sign(label, media, self.signing_key.read_bytes())
+            except OSError as exc:
+                raise UsageError(f"Cannot read the AIGC signing key: {exc.strerror}.") from exc
         try:
             return _HANDLERS[media.type.family][1](media, label.to_json())
         except (_image_xmp.ContainerError, _xmp.XmpError, UnicodeDecodeError) as exc:

@@ -54,8 +54,10 @@ def bits_payload(bits: np.ndarray[Any, Any]) -> int | None:
     return int.from_bytes(bytes(data), "big")
 
 
-def _known(bgr: np.ndarray[Any, Any], scheme: str, message: np.ndarray[Any, Any]) -> dict[str, Any]:
-    found = _dwtdct.max_dct_decode(bgr, len(message))
+def _known(
+    votes: np.ndarray[Any, Any], scheme: str, message: np.ndarray[Any, Any]
+) -> dict[str, Any]:
+    found = _dwtdct.max_dct_bits(votes, len(message))
     matched = int(np.sum(found == message.astype(bool)))
     return {
         "scheme": scheme,
@@ -65,23 +67,38 @@ def _known(bgr: np.ndarray[Any, Any], scheme: str, message: np.ndarray[Any, Any]
     }
 
 
-def detect_own(bgr: np.ndarray[Any, Any], search: bool = False) -> dict[str, Any]:
-    """Our payload at the aligned grid; with ``search``, also at every 8x8 grid offset, tile
-    shift and a 2x upscale (for crops and halved images)."""
-    candidates = [(bgr, (0, 0))]
-    if search:
-        import cv2
+def own_candidates(bgr: np.ndarray[Any, Any], search: bool = False) -> list[np.ndarray[Any, Any]]:
+    """Block votes to try: the image as it is, then (with ``search``) the four best-fitting of
+    every 8x8 grid offset of the image and of a 2x upscale (for crops and halved images)."""
+    first = [_dwtdct.svd_soft_bits(bgr, (0, 0))[0]]
+    if not search:
+        return first
+    import cv2
 
-        up = cv2.resize(bgr, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-        candidates = [(img, (dy, dx)) for img in (bgr, up) for dy in range(8) for dx in range(8)]
-    fits = [(*_dwtdct.svd_soft_bits(img, off), off) for img, off in candidates]
-    votes, _misfit, _offset = min(fits, key=lambda fit: fit[1])
-    shifts = [(r, c) for r in range(_dwtdct.TILE[0]) for c in range(_dwtdct.TILE[1])]
-    for shift in shifts if search else [(0, 0)]:
-        soft = _dwtdct.svd_decode(votes, shift)
-        payload = bits_payload(soft > 0)
-        if payload is not None:
-            return {"scheme": "synthscope-svd96", "found": True, "payload": payload}
+    up = cv2.resize(bgr, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    fits = [
+        _dwtdct.svd_soft_bits(img, (dy, dx))
+        for img in (bgr, up)
+        for dy in range(8)
+        for dx in range(8)
+    ]
+    return first + [votes for votes, _ in sorted(fits, key=lambda fit: fit[1])[:4]]
+
+
+def tile_shifts(search: bool) -> list[tuple[int, int]]:
+    """Tile shifts to try: only the aligned one, or all of them."""
+    if not search:
+        return [(0, 0)]
+    return [(r, c) for r in range(_dwtdct.TILE[0]) for c in range(_dwtdct.TILE[1])]
+
+
+def detect_own(bgr: np.ndarray[Any, Any], search: bool = False) -> dict[str, Any]:
+    """Our payload, read at the aligned grid, or (``search``) wherever it decodes."""
+    for votes in own_candidates(bgr, search):
+        for shift in tile_shifts(search):
+            payload = bits_payload(_dwtdct.svd_decode(votes, shift) > 0)
+            if payload is not None:
+                return {"scheme": "synthscope-svd96", "found": True, "payload": payload}
     return {"scheme": "synthscope-svd96", "found": False, "payload": None}
 
 
@@ -106,7 +123,11 @@ class WatermarkLabeler(Labeler[int]):
         bgr = np.ascontiguousarray(np.asarray(media.image().convert("RGB"))[:, :, ::-1])
         marks = [detect_own(bgr, self.search)]
         if bgr.shape[0] * bgr.shape[1] >= _MIN_PIXELS:
-            marks += [_known(bgr, "sdxl-dwtdct", SDXL_BITS), _known(bgr, "sd1-dwtdct", SD1_BITS)]
+            votes = _dwtdct.max_dct_votes(bgr)
+            marks += [
+                _known(votes, "sdxl-dwtdct", SDXL_BITS),
+                _known(votes, "sd1-dwtdct", SD1_BITS),
+            ]
         return _finding(marks)
 
     def apply(self, media: Media, label: int) -> bytes:
