@@ -64,6 +64,7 @@ class Media:
         self.name = name
         self.type = file_type
         self.limits = limits
+        self._image: Image.Image | None = None
 
     @classmethod
     def open(
@@ -85,6 +86,7 @@ class Media:
             raise _too_big(name, len(data), limits.max_bytes)
         file_type = sniff(data, name)
         _check_extension(name, file_type)
+        _check_declared_size(name, data)
         return cls(data, name, file_type, limits)
 
     @property
@@ -110,7 +112,9 @@ class Media:
         """
         from synthscope._decode import open_image
 
-        return open_image(self)
+        if self._image is None:
+            self._image = open_image(self)
+        return self._image
 
     def pixels(self) -> np.ndarray[Any, Any]:
         """Decoded pixels of an image, or of every video frame stacked (frames x h x w x 3).
@@ -141,6 +145,18 @@ class Media:
         from synthscope._decode import probe
 
         return probe(self)
+
+    def verify(self) -> None:
+        """Check that the content can be read within the limits: images are decoded, audio and
+        video containers probed (cheap: no frame is decoded).
+
+        Raises:
+            MediaError: truncated, corrupt or over a limit.
+        """
+        if self.kind == "image":
+            self.image()
+        elif self.kind in ("audio", "video"):
+            self.stream_info()
 
     def replace(self, data: bytes) -> Media:
         """A Media of the same name holding ``data`` (what a writer produced).
@@ -183,6 +199,17 @@ def _check_extension(name: str, file_type: FileType) -> None:
         f"{name} is named like a {claimed} file but its content is {file_type.mime}.",
         zh=f"{name} 的扩展名表示 {claimed} 文件，但内容是 {file_type.mime}。",
     )
+
+
+def _check_declared_size(name: str, data: bytes) -> None:
+    # RIFF (WAV, WebP) states its own length: a shorter file was cut off in transfer
+    if data[:4] == b"RIFF" and len(data) >= 8:
+        declared = 8 + int.from_bytes(data[4:8], "little")
+        if declared > len(data) + 1:
+            raise MediaError(
+                f"{name or 'The input'} is truncated: {len(data):,} of {declared:,} bytes.",
+                zh=f"{name or '输入'} 不完整：只有 {declared:,} 字节中的 {len(data):,}。",
+            )
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:

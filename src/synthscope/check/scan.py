@@ -76,6 +76,7 @@ def scan(
     Raises:
         MediaError: the file must be decoded for a labeler and cannot be.
     """
+    media.verify()
     chosen = default_labelers() if labelers is None else labelers
     findings = [labeler.read(media) for labeler in chosen if labeler.supports(media)]
     return policy([*findings, *extra])

@@ -102,3 +102,22 @@ def test_label_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
         capsys, "label", str(src), "--out", str(tmp_path / "c.png"), "--aigc", '{"Label":"7"}'
     )
     assert code == 2 and "Label must be 1, 2 or 3" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("cut.wav", ex.audio_bytes("WAV")[:60]),
+        ("cut.jpg", ex.image_bytes("JPEG", 300, 300)[:400]),
+        ("cut.mp4", ex.video_bytes("mp4")[:300]),
+        ("fake.jpg", ex.image_bytes("PNG")),
+    ],
+)
+def test_truncated_or_lying_files_give_error_objects(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, data: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    code, text, err = run(capsys, "check", "--json", str(path))
+    record = json.loads(text)
+    assert code == 3 and record["error"]["code"] == 3 and "Traceback" not in err

@@ -63,9 +63,7 @@ class ExplicitLabeler(Labeler[str]):
             MediaError: the audio cannot be decoded.
         """
         if media.type.family in _SOUNDFILE:
-            import soundfile
-
-            samples, rate = soundfile.read(io.BytesIO(media.data), always_2d=True)
+            samples, rate = _decode_audio(media)
             return _found("audio-cue") if _morse.has_cue(samples, rate) else _none("audio-cue")
         if media.type.family == "text":
             text = media.data.decode("utf-8", "replace")
@@ -124,15 +122,25 @@ def _none(kind: str) -> Finding:
     return Finding("explicit", "none", "explicit", {"present": False, "kind": kind})
 
 
+def _decode_audio(media: Media) -> tuple[Any, int]:
+    import soundfile
+
+    media.stream_info()  # duration and size limits before decoding
+    try:
+        samples, rate = soundfile.read(io.BytesIO(media.data), always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise MediaError(
+            f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
+        ) from exc
+    return samples, int(rate)
+
+
 def _with_cue(media: Media) -> bytes:
     import numpy as np
     import soundfile
 
-    try:
-        info = soundfile.info(io.BytesIO(media.data))
-        samples, rate = soundfile.read(io.BytesIO(media.data), always_2d=True)
-    except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise MediaError(f"{media.name} cannot be decoded: {exc}.") from exc
+    samples, rate = _decode_audio(media)
+    info = soundfile.info(io.BytesIO(media.data))
     cue = np.repeat(_morse.cue(rate)[:, None], samples.shape[1], axis=1)
     out = io.BytesIO()
     soundfile.write(
