@@ -44,9 +44,15 @@ def _approx(channel: Array) -> Array:
 
 
 def _top_singular(blocks: Array) -> Array:
-    """Largest singular value of each block: sqrt of the top eigenvalue of its Gram matrix."""
+    """Largest singular value of each block: sqrt of the top eigenvalue of its Gram matrix, by
+    power iteration from the flat vector (chroma centred on 128 makes that eigenvalue dominate,
+    so a few steps reach it to well under a quantiser step)."""
     gram = np.einsum("...ji,...jk->...ik", blocks, blocks)
-    top: Array = np.sqrt(np.maximum(np.linalg.eigvalsh(gram)[..., -1], 0.0))
+    vector = np.full(gram.shape[:-1], 0.5)
+    for _ in range(6):
+        vector = np.einsum("...ij,...j->...i", gram, vector)
+        vector /= np.linalg.norm(vector, axis=-1, keepdims=True) + 1e-12
+    top: Array = np.sqrt(np.einsum("...i,...ij,...j->...", vector, gram, vector))
     return top
 
 
@@ -114,7 +120,7 @@ def _yuv(bgr: Array) -> Array:
     """Float YUV with chroma centred on 128 as for 8-bit images (so block energy stays in s0)."""
     yuv: Array = cv2.cvtColor(np.ascontiguousarray(bgr, dtype=np.float32), cv2.COLOR_BGR2YUV)
     yuv[..., 1:] += 127.5
-    return yuv.astype(np.float64)
+    return yuv
 
 
 def _bgr(yuv: Array) -> Array:
@@ -126,7 +132,7 @@ def _bgr(yuv: Array) -> Array:
 
 def svd_encode(bgr: Array, bits: Array, scale: float = SVD_SCALE) -> Array:
     """A uint8 BGR image carrying 96 ``bits`` in the singular values of U and V blocks."""
-    yuv = _yuv(bgr)
+    yuv = _yuv(bgr).astype(np.float64)
     rows, cols = bgr.shape[0] // 8 * 8, bgr.shape[1] // 8 * 8
     for channel in (1, 2):
         approx, details = pywt.dwt2(yuv[:rows, :cols, channel], "haar")

@@ -11,6 +11,7 @@ corrects 4 wrong bytes and makes a false detection on an unmarked image vanishin
 from __future__ import annotations
 
 import io
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ _WHITEN = np.random.default_rng(45438).integers(0, 2, 96).astype(np.uint8)
 _SAVE: dict[str, dict[str, Any]] = {"JPEG": {"quality": 95}, "WEBP": {"lossless": True}}
 
 
+@cache
 def _codec() -> Any:
     from reedsolo import RSCodec
 
