@@ -65,7 +65,7 @@ class FakeApi:
         self.empty = empty
         # Scheduling jitter on a loaded 2-core machine can delay one request's send and not the
         # next; exact pacing is tested with fake clocks, this catches sources that do not pace.
-        self.tolerance = 0.75 * min_interval if tolerance is None else tolerance
+        self.tolerance = 0.9 * min_interval if tolerance is None else tolerance
         self.faults: deque[str] = deque()
         self.requests: list[Request] = []
         self.violations: list[str] = []

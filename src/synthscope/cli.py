@@ -20,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from synthscope import _cli_check
 from synthscope._messages import msg
 from synthscope.config import Settings, load_settings
 from synthscope.errors import ExitCode, SynthscopeError, UsageError
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 observe_app = typer.Typer(help="Collect, import, measure and report deep-synthesis trends.")
 app.add_typer(observe_app, name="observe")
+_cli_check.register(app)
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 out_console = Console(highlight=False, soft_wrap=True)

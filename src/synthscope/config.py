@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     service_sync_wait_s: float = Field(default=2.0, ge=0)  # POST /checks waits for a 200 (0: 202)
     service_workers: int = Field(default=2, ge=1, le=64)
     service_cors_origins: list[str] = Field(default_factory=list)  # closed by default
+    # check/label: limits enforced before decoding, and C2PA trust (none: built-in defaults only)
+    max_bytes: int = Field(default=2_000_000_000, ge=1)
+    max_pixels: int = Field(default=100_000_000, ge=1)
+    max_duration_s: float = Field(default=4 * 3600, gt=0)
+    max_frames: int = Field(default=1_000_000, ge=1)
+    c2pa_trust_anchors: Path | None = None
+    c2pa_settings: Path | None = None
+    aigc_signing_key: Path | None = None  # Ed25519 PEM: sign ReservedCode1/2 when labelling
+    aigc_public_keys: list[Path] = Field(default_factory=list)  # verify those signatures
+    label_font: Path | None = None  # a CJK font for visible labels (default: found in system fonts)
 
     @classmethod
     def settings_customise_sources(
