@@ -9,8 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from synthscope._sniff import sniff
+from synthscope.check.scan import default_labelers, error_record, record, scan
 from synthscope.config import Settings
 from synthscope.errors import InputError
+from synthscope.media import Limits, Media
 from synthscope.service.errors import ApiError
 from synthscope.service.jobs import Progress, Work
 from synthscope.service.uploads import discard
@@ -22,8 +25,6 @@ _LABELERS: dict[int, list[Any]] = {}
 
 def _labelers(settings: Settings) -> list[Any]:
     """The labelers for ``settings``, built once (they may read trust lists from disk)."""
-    from synthscope.check.scan import default_labelers
-
     if id(settings) not in _LABELERS:
         _LABELERS[id(settings)] = default_labelers(settings)
     return _LABELERS[id(settings)]
@@ -35,8 +36,6 @@ def refuse_unknown_type(path: Path, name: str) -> str:
     Raises:
         ApiError: 415 when the content is not an image, video, audio file or text.
     """
-    from synthscope._sniff import sniff
-
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
     found = sniff(head, name)
@@ -62,9 +61,6 @@ def check_work(settings: Settings, path: Path, name: str, keep: bool) -> Work:
 
 
 def _check(settings: Settings, path: Path, name: str, progress: Progress) -> dict[str, Any]:
-    from synthscope.check.scan import error_record, record, scan
-    from synthscope.media import Limits, Media
-
     try:
         media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
         progress(0.2)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -35,8 +35,8 @@ class Services:
     keys: KeyCache
 
 
-def services(request: Request) -> Services:
-    """The app's :class:`Services` (a FastAPI dependency)."""
+async def services(request: Request) -> Services:
+    """The app's :class:`Services` (a FastAPI dependency; async so it needs no worker thread)."""
     found: Services = request.app.state.services
     return found
 
@@ -45,11 +45,13 @@ Svc = Annotated[Services, Depends(services)]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def require(scope: str | None) -> Callable[..., ApiKey]:
+def require(scope: str | None) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency that admits a valid, unrevoked key with ``scope`` (None: any scope) and
     within its rate limit."""
 
-    def dependency(svc: Svc, credentials: Bearer) -> ApiKey:
+    async def dependency(svc: Svc, credentials: Bearer) -> ApiKey:
+        # Async: the key is nearly always in the cache, and a worker thread per request would
+        # cost more than the rare database read blocks the loop.
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiError(401, "An API key is required: send 'Authorization: Bearer KEY'.")
         key = svc.keys.authenticate(credentials.credentials)
