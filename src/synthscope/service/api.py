@@ -72,7 +72,7 @@ async def create_check(
     job_id = start_check_job(svc, path, safe_name(file.filename or "upload"), keep, key.id)
     if svc.settings.service_sync_wait_s <= 0:  # configured to answer every check later
         return JSONResponse({"id": job_id, "status": "queued"}, status_code=202)
-    svc.jobs.wait(job_id, svc.settings.service_sync_wait_s)
+    await svc.jobs.wait(job_id, svc.settings.service_sync_wait_s)
     return _job_answer(_job(svc, job_id, "check", key), lang)
 
 

@@ -8,11 +8,12 @@ next start instead of looking busy forever.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,15 +70,14 @@ class JobRunner:
         future.add_done_callback(lambda _done: self._futures.pop(job_id, None))
         return job_id
 
-    def wait(self, job_id: str, seconds: float) -> None:
-        """Block up to ``seconds`` for the job to finish (returns early when it does)."""
+    async def wait(self, job_id: str, seconds: float) -> None:
+        """Wait up to ``seconds`` for the job to finish (returns early when it does), without
+        holding up the event loop."""
         future = self._futures.get(job_id)
         if future is None:
             return
-        try:
-            future.result(timeout=seconds)
-        except FutureTimeout:
-            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), seconds)
 
     def get(self, job_id: str) -> dict[str, Any] | None:
         """The job's public state, or None when there is no such job."""
