@@ -190,3 +190,37 @@ def test_upload_over_the_byte_limit_is_413_and_leaves_nothing(
         )
     assert answer.status_code == 413 and error_of(answer)["code"] == "too_large"
     assert not list(Path(str(settings.service_upload_dir)).iterdir())
+
+
+def test_observe_collect_run_reaches_only_the_configured_source(
+    settings: Settings, make_app: Callable[..., FastAPI], key: Key, store: Store
+) -> None:
+    from fakeapi import FakeApi, Reply, Request
+    from synthscope.observe.sources._examples import arxiv_answer, fake_papers
+
+    papers = fake_papers(12)
+
+    def answer(request: Request) -> Reply:
+        return Reply(200, arxiv_answer(papers, request.params), {"Content-Type": "text/xml"})
+
+    with FakeApi(answer, min_interval=0.0) as api:
+        live = settings.model_copy(
+            update={"arxiv_base_url": f"{api.url}/api/query", "arxiv_interval": 0.0}
+        )
+        admin = key("admin")
+        with TestClient(make_app(live)) as client:
+            started = client.post(
+                "/api/v1/observe/collects",
+                json={
+                    "source": "arxiv",
+                    "terms": ["deepfake"],
+                    "since": "2019-01-01",
+                    "until": "2019-12-31",
+                },
+                headers=admin,
+            )
+            assert started.status_code == 202, started.text
+            done = wait_done(client, f"/api/v1/observe/runs/{started.json()['id']}", admin)
+        assert api.requests, "the collection asked the configured source"
+    assert done["status"] == "done", done
+    assert done["result"]["source"] == "arxiv" and done["result"]["counts"]["requests"] >= 1
