@@ -1,0 +1,1 @@
+"""Checking content: provenance labels, known-content hash banks, detectors."""
