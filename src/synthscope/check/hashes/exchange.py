@@ -77,7 +77,7 @@ def _checked(
     try:
         canonical = hasher(signal_type).validate(value)
     except SynthscopeError as exc:
-        return BadLine(line, str(exc), exc.localized("zh"))
+        return BadLine(line, str(exc).rstrip("."), exc.localized("zh").rstrip("。"))
     first = seen.setdefault((signal_type, canonical), line)
     if first != line:
         return BadLine(line, f"duplicate of line {first}", f"与第 {first} 行重复")

@@ -71,14 +71,19 @@ class PdqHasher(Hasher):
 
 
 def _picture(seed: int) -> Image.Image:
-    """A deterministic photo-like picture: smooth blobs at random places."""
+    """A deterministic photo-like picture: soft blobs and hard-edged patches at random places."""
     rng = np.random.default_rng(seed)
     y, x = np.mgrid[0:480, 0:640].astype(np.float32)
     canvas = np.zeros((480, 640, 3), np.float32)
-    for _ in range(12):
-        cy, cx, r = rng.uniform(0, 480), rng.uniform(0, 640), rng.uniform(30, 160)
+    for _ in range(24):
+        cy, cx, r = rng.uniform(0, 480), rng.uniform(0, 640), rng.uniform(10, 80)
         blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))
         canvas += blob[..., None] * rng.uniform(-120, 120, 3)
+    for _ in range(16):
+        top, left = int(rng.uniform(0, 440)), int(rng.uniform(0, 600))
+        canvas[top : top + int(rng.uniform(20, 120)), left : left + int(rng.uniform(20, 160))] += (
+            rng.uniform(-90, 90, 3)
+        )
     return Image.fromarray(np.clip(canvas + 128, 0, 255).astype(np.uint8))
 
 

@@ -143,6 +143,7 @@ def _video(seed: int, width: int) -> bytes:
     with av.open(out, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=10)
         stream.width, stream.height, stream.pix_fmt = width, width * 3 // 4, "yuv420p"
+        stream.codec_context.thread_count = 1  # byte-identical output on every run
         for i in range(30):
             shifted = np.roll(base, i * 4, axis=1)
             frame = av.VideoFrame.from_ndarray(shifted, format="rgb24").reformat(
