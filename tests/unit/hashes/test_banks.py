@@ -1,0 +1,115 @@
+"""Banks in the store (SQLite and PostgreSQL): idempotent adds, soft removal, deltas, matching."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from synthscope.check.hashes import banks
+from synthscope.check.hashes.matching import match_files, match_value
+from synthscope.check.hashes.pdq import PdqHasher, _picture
+from synthscope.check.hashes.vpdq import VpdqHasher
+from synthscope.errors import InputError, UsageError
+from synthscope.store import Store
+from synthscope.store import banks as rows
+from synthscope.store.banks import NewSignal
+
+
+def save(image: Image.Image, path: Path, fmt: str = "PNG", **kw: object) -> Path:
+    image.save(path, fmt, **kw)
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    pic = _picture(21)
+    out = {
+        "fake": save(pic, tmp_path / "fake.png"),
+        "reupload": save(pic.resize((400, 300)), tmp_path / "reupload.jpg", "JPEG", quality=70),
+        "mirrored": save(pic.transpose(Image.Transpose.FLIP_LEFT_RIGHT), tmp_path / "mirror.png"),
+        "other": save(_picture(22), tmp_path / "other.png"),
+        "flat": save(Image.new("RGB", (200, 200), (90, 90, 90)), tmp_path / "flat.png"),
+    }
+    videos = VpdqHasher.examples()[0]
+    for name, data in zip(("clip", "clip_small", "clip_other"), videos, strict=True):
+        out[name] = tmp_path / f"{name}.mp4"
+        out[name].write_bytes(data)
+    return out
+
+
+def test_add_is_idempotent_and_keeps_low_quality_out(store: Store, files: dict[str, Path]) -> None:
+    assert banks.create_bank(store, "fakes", "known fakes") is True
+    assert banks.create_bank(store, "fakes") is False
+    first = banks.add_files(store, "fakes", [files["fake"], files["flat"]], note="n", incident="i")
+    assert (first.new, first.unchanged) == (1, 0)
+    assert first.rejected[0]["file"].endswith("flat.png")
+    assert "below 50" in first.rejected[0]["reason"]
+    again = banks.add_files(store, "fakes", [files["fake"]])
+    assert (again.new, again.unchanged, again.signal_ids) == (0, 1, first.signal_ids)
+    [listed] = banks.list_banks(store)
+    assert listed["signals"] == {"pdq": 1} and listed["description"] == "known fakes"
+    assert listed["seq"] == 1  # the repeated add changed nothing
+
+
+def test_unknown_bank_and_unreadable_file(store: Store, files: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no bank named"):
+        banks.add_files(store, "nope", [files["fake"]])
+    banks.create_bank(store, "fakes")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        banks.add_files(store, "fakes", [files["fake"], empty])
+    assert banks.list_banks(store, "fakes")[0]["signals"] == {}  # nothing half-added
+
+
+def test_match_files_finds_edited_copies_only(store: Store, files: dict[str, Path], tmp_path: Path) -> None:
+    banks.create_bank(store, "fakes")
+    [sid] = banks.add_files(store, "fakes", [files["fake"], files["clip"]]).signal_ids[:1]
+    missing = tmp_path / "missing.png"
+    results = match_files(store, "fakes", [files[k] for k in ("reupload", "mirrored", "other", "flat")] + [missing])
+    by_file = {Path(r["file"]).name: r for r in results}
+    for name in ("reupload.jpg", "mirror.png"):
+        [m] = by_file[name]["hash_matches"]
+        assert m["bank"] == "fakes" and m["signal_type"] == "pdq" and m["signal_id"] == sid
+        assert 0 <= m["distance"] <= 31
+    assert by_file["other.png"]["hash_matches"] == [] and by_file["other.png"]["error"] is None
+    assert by_file["flat.png"]["hash_matches"] == []  # low-quality queries are not matched
+    assert by_file["missing.png"]["error"]["code"] == 3
+    [video] = match_files(store, "fakes", [files["clip_small"]])
+    assert [m["signal_type"] for m in video["hash_matches"]] == ["vpdq"]
+    assert match_files(store, "fakes", [files["clip_other"]])[0]["hash_matches"] == []
+    value = PdqHasher().hash(files["reupload"]).value
+    assert match_value(store, "fakes", "pdq", value)[0]["signal_id"] == sid
+
+
+def test_soft_removal_with_reason_and_restore(store: Store, files: dict[str, Path]) -> None:
+    banks.create_bank(store, "fakes")
+    [sid] = banks.add_files(store, "fakes", [files["fake"]]).signal_ids
+    assert banks.remove_signals(store, "fakes", [sid[:10]], "false positive") == 1
+    assert banks.remove_signals(store, "fakes", [sid], "again") == 0
+    assert match_files(store, "fakes", [files["reupload"]])[0]["hash_matches"] == []
+    with store.reading() as conn:
+        bank_id = rows.bank_row(conn, "fakes").id
+        [row] = rows.changes_since(conn, bank_id, 0)
+    assert row.removed_reason == "false positive" and row.removed_at is not None
+    with pytest.raises(InputError, match="id"):
+        banks.remove_signals(store, "fakes", ["00000000deadbeef"], "x")
+    with pytest.raises(UsageError, match="reason"):
+        banks.remove_signals(store, "fakes", [sid], " ")
+    assert banks.add_files(store, "fakes", [files["fake"]]).restored == 1
+
+
+def test_changes_since_checkpoint(store: Store) -> None:
+    banks.create_bank(store, "b")
+    with store.transaction() as conn:
+        bank_id = rows.bank_row(conn, "b").id
+        rows.add_signals(conn, bank_id, [NewSignal("pdq", "0" * 64), NewSignal("pdq", "1" * 64)])
+        rows.add_signals(conn, bank_id, [NewSignal("pdq", "2" * 64)])
+        rows.remove_signals(conn, bank_id, [rows.signal_key("pdq", "0" * 64)], "wrong")
+    with store.reading() as conn:
+        assert [r.value[0] for r in rows.changes_since(conn, bank_id, 0)] == ["1", "2", "0"]
+        assert [r.value[0] for r in rows.changes_since(conn, bank_id, 1)] == ["2", "0"]
+        assert [r.value[0] for r in rows.changes_since(conn, bank_id, 3)] == []
