@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -54,7 +53,9 @@ def test_add_is_idempotent_and_keeps_low_quality_out(store: Store, files: dict[s
     assert listed["seq"] == 1  # the repeated add changed nothing
 
 
-def test_unknown_bank_and_unreadable_file(store: Store, files: dict[str, Path], tmp_path: Path) -> None:
+def test_unknown_bank_and_unreadable_file(
+    store: Store, files: dict[str, Path], tmp_path: Path
+) -> None:
     with pytest.raises(UsageError, match="no bank named"):
         banks.add_files(store, "nope", [files["fake"]])
     banks.create_bank(store, "fakes")
@@ -65,11 +66,15 @@ def test_unknown_bank_and_unreadable_file(store: Store, files: dict[str, Path], 
     assert banks.list_banks(store, "fakes")[0]["signals"] == {}  # nothing half-added
 
 
-def test_match_files_finds_edited_copies_only(store: Store, files: dict[str, Path], tmp_path: Path) -> None:
+def test_match_files_finds_edited_copies_only(
+    store: Store, files: dict[str, Path], tmp_path: Path
+) -> None:
     banks.create_bank(store, "fakes")
     [sid] = banks.add_files(store, "fakes", [files["fake"], files["clip"]]).signal_ids[:1]
     missing = tmp_path / "missing.png"
-    results = match_files(store, "fakes", [files[k] for k in ("reupload", "mirrored", "other", "flat")] + [missing])
+    results = match_files(
+        store, "fakes", [files[k] for k in ("reupload", "mirrored", "other", "flat")] + [missing]
+    )
     by_file = {Path(r["file"]).name: r for r in results}
     for name in ("reupload.jpg", "mirror.png"):
         [m] = by_file[name]["hash_matches"]

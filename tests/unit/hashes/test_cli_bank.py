@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from synthscope.check.hashes.pdq import _picture
 from synthscope.cli import main
@@ -21,7 +20,11 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     monkeypatch.setenv("SYNTHSCOPE_SIGNING_KEY", str(tmp_path / "key.pem"))
-    out = {"fake": tmp_path / "fake.png", "copy": tmp_path / "copy.jpg", "other": tmp_path / "o.png"}
+    out = {
+        "fake": tmp_path / "fake.png",
+        "copy": tmp_path / "copy.jpg",
+        "other": tmp_path / "o.png",
+    }
     _picture(31).save(out["fake"])
     _picture(31).resize((320, 240)).save(out["copy"], quality=60)
     _picture(32).save(out["other"])
@@ -35,7 +38,9 @@ def test_create_add_list_match_remove(capsys, images: dict[str, Path]) -> None: 
     sid = out.split()[-1]
     code, out, _ = run(capsys, "bank", "list", "--json")
     assert json.loads(out)[0]["signals"] == {"pdq": 1}
-    code, out, _ = run(capsys, "bank", "match", "fakes", str(images["copy"]), str(images["other"]), "--json")
+    code, out, _ = run(
+        capsys, "bank", "match", "fakes", str(images["copy"]), str(images["other"]), "--json"
+    )
     first, second = (json.loads(line) for line in out.splitlines())
     assert code == 0 and set(first) == {"file", "hash_matches", "error"}
     assert first["hash_matches"][0]["signal_id"] == sid and first["error"] is None
@@ -69,8 +74,18 @@ def test_export_import_round_trip(capsys, images: dict[str, Path], tmp_path: Pat
     assert out_file.read_text().startswith("pdq ") and (tmp_path / "fakes.txt.sig.json").exists()
     code, out, _ = run(capsys, "--lang", "zh", "bank", "import", "peer", str(out_file))
     assert code == 0 and "新增 1" in out
-    code, out, _ = run(capsys, "bank", "export", "fakes", "--since", "1", "--format", "json",
-                       "--out", str(tmp_path / "d.json"))
+    code, out, _ = run(
+        capsys,
+        "bank",
+        "export",
+        "fakes",
+        "--since",
+        "1",
+        "--format",
+        "json",
+        "--out",
+        str(tmp_path / "d.json"),
+    )
     assert json.loads((tmp_path / "d.json").read_text())["added"] == []
 
 

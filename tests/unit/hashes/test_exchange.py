@@ -26,7 +26,9 @@ def key() -> Ed25519PrivateKey:
 def add(store: Store, bank: str, values: list[str]) -> None:
     with store.transaction() as conn:
         bank_id = rows.bank_row(conn, bank).id
-        rows.add_signals(conn, bank_id, [NewSignal("pdq", v, 100, {"incident": "x"}) for v in values])
+        rows.add_signals(
+            conn, bank_id, [NewSignal("pdq", v, 100, {"incident": "x"}) for v in values]
+        )
 
 
 def active(store: Store, bank: str) -> set[str]:
@@ -36,7 +38,10 @@ def active(store: Store, bank: str) -> set[str]:
 
 @pytest.fixture
 def peers(tmp_path: Path) -> tuple[Store, Store]:
-    a, b = Store.open(f"sqlite:///{tmp_path / 'a.db'}"), Store.open(f"sqlite:///{tmp_path / 'b.db'}")
+    a, b = (
+        Store.open(f"sqlite:///{tmp_path / 'a.db'}"),
+        Store.open(f"sqlite:///{tmp_path / 'b.db'}"),
+    )
     banks.create_bank(a, "fakes", "platform A's fakes")
     yield a, b
     a.close()
@@ -53,7 +58,9 @@ def test_two_platforms_stay_in_sync_with_deltas(peers, key, tmp_path: Path, fmt:
     assert banks.list_banks(b, "shared")[0]["description"] == "platform A's fakes"
     add(a, "fakes", H[3:5])
     banks.remove_signals(a, "fakes", [rows.signal_key("pdq", H[0])[:16]], "not a fake")
-    delta = banks.export_bank(a, "fakes", tmp_path / "delta", fmt=fmt, since=full["checkpoint"], key=key)
+    delta = banks.export_bank(
+        a, "fakes", tmp_path / "delta", fmt=fmt, since=full["checkpoint"], key=key
+    )
     assert (delta["added"], delta["removed"], delta["checkpoint"]) == (2, 1, 3)
     got = banks.import_bank(b, "shared", tmp_path / "delta")
     assert (got["new"], got["removed"]) == (2, 1)
@@ -98,12 +105,19 @@ def test_unsigned_local_file(peers, tmp_path: Path) -> None:  # type: ignore[no-
 def test_bad_lines_are_numbered_and_refuse_the_file(peers, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, b = peers
     path = tmp_path / "bad.txt"
-    path.write_text(f"pdq {H[0]}\npdq {H[0][:-2]}\npdq {H[1][:-1]}x\nsha1 {H[2]}\npdq {H[0]}\njunk\n")
+    path.write_text(
+        f"pdq {H[0]}\npdq {H[0][:-2]}\npdq {H[1][:-1]}x\nsha1 {H[2]}\npdq {H[0]}\njunk\n"
+    )
     with pytest.raises(InputError) as err:
         banks.import_bank(b, "shared", path, verify=False)
     text = str(err.value)
-    for expected in ("line 2: A PDQ hash has 64", "line 3: A PDQ hash must be hex",
-                     "line 4: unknown signal type 'sha1'", "line 5: duplicate of line 1", "line 6:"):
+    for expected in (
+        "line 2: A PDQ hash has 64",
+        "line 3: A PDQ hash must be hex",
+        "line 4: unknown signal type 'sha1'",
+        "line 5: duplicate of line 1",
+        "line 6:",
+    ):
         assert expected in text
     assert banks.list_banks(b) == []
     got = banks.import_bank(b, "shared", path, verify=False, partial=True)

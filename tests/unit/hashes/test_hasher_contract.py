@@ -72,7 +72,7 @@ def test_self_distance_is_zero_and_copies_match(case) -> None:  # type: ignore[n
 
 
 def test_hash_is_deterministic_from_path_and_bytes(case, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    impl, signals = case
+    impl, _ = case
     content = type(impl).examples()[0][0]
     path = tmp_path / "content.bin"
     path.write_bytes(content)

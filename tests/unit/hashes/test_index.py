@@ -1,4 +1,4 @@
-"""The Hamming index is exact: it agrees with a brute-force scan, through adds, removals, reloads."""
+"""The Hamming index is exact: it agrees with brute force through adds, removals, reloads."""
 
 from __future__ import annotations
 
