@@ -78,6 +78,14 @@ def _key_path(key: Path | None) -> Path:
     return Path(env) if env else default_data_dir() / "bank-signing-key.pem"
 
 
+def _index_cache() -> Path:
+    """Where bank indexes persist between runs (env ``SYNTHSCOPE_INDEX_CACHE``)."""
+    import platformdirs
+
+    env = os.environ.get("SYNTHSCOPE_INDEX_CACHE")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("synthscope")) / "bank-index"
+
+
 @bank_app.command("create")
 def bank_create(
     name: Annotated[str, typer.Argument(help="Bank name (no spaces).")],
@@ -190,7 +198,7 @@ def bank_match(
     """Match files against a bank; exit 3 when a file could not be read."""
     from synthscope.check.hashes.matching import match_files
 
-    results = match_files(_cli()._open_store(), name, files)
+    results = match_files(_cli()._open_store(), name, files, _index_cache())
     for result in results:
         _json(result) if as_json else _print_match(result)
     if any(r["error"] for r in results):

@@ -205,12 +205,25 @@ def remove_signals(conn: Connection, bank_id: int, keys: Sequence[str], reason: 
     return len(active)
 
 
-def active_signals(conn: Connection, bank_id: int) -> list[Any]:
-    """(key, signal_type, value, quality) of the bank's signals that are not removed."""
-    query = select(SIGNALS.c.key, SIGNALS.c.signal_type, SIGNALS.c.value, SIGNALS.c.quality)
-    return list(
-        conn.execute(query.where(SIGNALS.c.bank_id == bank_id, SIGNALS.c.removed_at.is_(None)))
-    )
+def active_signals(conn: Connection, bank_id: int, types: Sequence[str] = ()) -> list[Any]:
+    """(id, key, signal_type, value, quality) of the bank's signals that are not removed (only
+    ``types`` when given)."""
+    query = select(
+        SIGNALS.c.id, SIGNALS.c.key, SIGNALS.c.signal_type, SIGNALS.c.value, SIGNALS.c.quality
+    ).where(SIGNALS.c.bank_id == bank_id, SIGNALS.c.removed_at.is_(None))
+    if types:
+        query = query.where(SIGNALS.c.signal_type.in_(list(types)))
+    return list(conn.execute(query.order_by(SIGNALS.c.id)))
+
+
+def keys_of(conn: Connection, ids: Sequence[int]) -> dict[int, str]:
+    """Signal row id -> key."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        part = list(ids[start : start + _CHUNK])
+        query = select(SIGNALS.c.id, SIGNALS.c.key).where(SIGNALS.c.id.in_(part))
+        found.update((int(r.id), r.key) for r in conn.execute(query))
+    return found
 
 
 def changes_since(conn: Connection, bank_id: int, since: int) -> list[Any]:

@@ -118,3 +118,23 @@ def test_changes_since_checkpoint(store: Store) -> None:
         assert [r.value[0] for r in rows.changes_since(conn, bank_id, 0)] == ["1", "2", "0"]
         assert [r.value[0] for r in rows.changes_since(conn, bank_id, 1)] == ["2", "0"]
         assert [r.value[0] for r in rows.changes_since(conn, bank_id, 3)] == []
+
+
+def test_persisted_index_follows_adds_and_removals(
+    store: Store, files: dict[str, Path], tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    banks.create_bank(store, "fakes")
+    queries = [files["reupload"], files["other"]]
+    [sid] = banks.add_files(store, "fakes", [files["fake"]]).signal_ids
+    first = match_files(store, "fakes", queries, cache)
+    assert first == match_files(store, "fakes", queries)  # same answers with and without cache
+    assert [p.name.rsplit("-", 1)[1] for p in cache.iterdir()] == ["1.npz"]
+    assert match_files(store, "fakes", queries, cache) == first  # loaded, not rebuilt
+    [other] = banks.add_files(store, "fakes", [files["other"]]).signal_ids
+    banks.remove_signals(store, "fakes", [sid], "wrong")
+    result = match_files(store, "fakes", queries, cache)
+    assert [p.name.rsplit("-", 1)[1] for p in cache.iterdir()] == ["3.npz"]
+    assert result[0]["hash_matches"] == []
+    assert [m["signal_id"] for m in result[1]["hash_matches"]] == [other]
+    assert result == match_files(store, "fakes", queries)

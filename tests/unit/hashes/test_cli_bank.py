@@ -20,6 +20,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def images(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     monkeypatch.setenv("SYNTHSCOPE_SIGNING_KEY", str(tmp_path / "key.pem"))
+    monkeypatch.setenv("SYNTHSCOPE_INDEX_CACHE", str(tmp_path / "index-cache"))
     out = {
         "fake": tmp_path / "fake.png",
         "copy": tmp_path / "copy.jpg",
@@ -48,6 +49,7 @@ def test_create_add_list_match_remove(capsys, images: dict[str, Path]) -> None: 
     code, out, _ = run(capsys, "bank", "remove", "fakes", sid, "--reason", "mistake")
     assert code == 0 and "1 signal(s) removed" in out
     assert "no match" in run(capsys, "bank", "match", "fakes", str(images["copy"]))[1]
+    assert len(list((images["fake"].parent / "index-cache").glob("*.npz"))) == 1
 
 
 def test_hash_lines(capsys, images: dict[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -14,57 +14,56 @@ from pathlib import Path
 from typing import Any
 
 from synthscope.check.hashes import audio, vpdq
+from synthscope.check.hashes._cache import pdq_index
 from synthscope.check.hashes.base import Signal, hasher
 from synthscope.check.hashes.files import signal_type_for
 from synthscope.check.hashes.index import HammingIndex
 from synthscope.check.hashes.pdq import PdqHasher
 from synthscope.errors import InputError, SynthscopeError
 from synthscope.store import Store
-from synthscope.store.banks import SIGNAL_ID_DIGITS, active_signals, bank_row
+from synthscope.store.banks import SIGNAL_ID_DIGITS, active_signals, bank_row, keys_of
 
 
 @dataclass(slots=True)
 class BankMatcher:
-    """The signals of one bank, indexed for matching."""
+    """The signals of one bank, indexed for matching (PDQ by signal row id)."""
 
     bank: str
+    store: Store
     pdq_index: HammingIndex = field(default_factory=HammingIndex)
-    pdq_ids: list[str] = field(default_factory=list)
     frame_index: HammingIndex = field(default_factory=HammingIndex)
     frame_owner: list[int] = field(default_factory=list)
     videos: list[tuple[str, int]] = field(default_factory=list)  # (signal id, good frames)
     audio: list[tuple[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, store: Store, bank: str) -> BankMatcher:
-        """Index the active signals of ``bank``.
+    def load(cls, store: Store, bank: str, cache_dir: Path | None = None) -> BankMatcher:
+        """Index the active signals of ``bank``; with ``cache_dir`` the PDQ index is kept there
+        between runs and updated with only the changes since (see :mod:`._cache`).
 
         Raises:
             UsageError: no such bank.
-            StorageError: the store cannot be read.
+            StorageError: the store cannot be read, or the cache cannot be written.
         """
+        matcher = cls(bank, store)
         with store.reading("reading the bank") as conn:
-            rows = active_signals(conn, bank_row(conn, bank).id)
-        matcher = cls(bank)
-        pdq_hashes: list[bytes] = []
+            row = bank_row(conn, bank)
+            matcher.pdq_index = pdq_index(conn, store.url, row.id, int(row.seq), cache_dir)
+            others = active_signals(conn, row.id, ("vpdq", "audio"))
         frames: list[bytes] = []
-        for key, signal_type, value, _quality in rows:
-            sid = key[:SIGNAL_ID_DIGITS]
-            if signal_type == "pdq":
-                matcher.pdq_ids.append(sid)
-                pdq_hashes.append(bytes.fromhex(value))
-            elif signal_type == "vpdq":
+        for r in others:
+            sid = r.key[:SIGNAL_ID_DIGITS]
+            if r.signal_type == "vpdq":
                 good = [
                     bytes.fromhex(f.value)
-                    for f in vpdq.parse(value)
+                    for f in vpdq.parse(r.value)
                     if f.quality >= vpdq.FRAME_QUALITY
                 ]
                 matcher.frame_owner += [len(matcher.videos)] * len(good)
                 matcher.videos.append((sid, len(good)))
                 frames += good
-            elif signal_type == "audio":
-                matcher.audio.append((sid, audio._words(value)))
-        matcher.pdq_index.add(list(range(len(pdq_hashes))), pdq_hashes)
+            else:
+                matcher.audio.append((sid, audio._words(r.value)))
         matcher.frame_index.add(list(range(len(frames))), frames)
         return matcher
 
@@ -87,12 +86,15 @@ class BankMatcher:
         ]
 
     def _pdq(self, hashes: list[str], threshold: int) -> dict[str, int]:
-        best: dict[str, int] = {}
+        best: dict[int, int] = {}
         for value in hashes:
             for row, distance in self.pdq_index.search(bytes.fromhex(value), threshold):
-                sid = self.pdq_ids[row]
-                best[sid] = min(distance, best.get(sid, distance))
-        return best
+                best[row] = min(distance, best.get(row, distance))
+        if not best:
+            return {}
+        with self.store.reading("reading the bank") as conn:
+            keys = keys_of(conn, list(best))
+        return {keys[row][:SIGNAL_ID_DIGITS]: d for row, d in best.items() if row in keys}
 
     def _vpdq(self, signal: Signal, threshold: int) -> dict[str, int]:
         good = [
@@ -143,16 +145,20 @@ def _error(exc: SynthscopeError) -> dict[str, Any]:
     return {"code": int(exc.exit_code), "message": str(exc)}
 
 
-def match_files(store: Store, bank: str, paths: list[Path]) -> list[dict[str, Any]]:
+def match_files(
+    store: Store, bank: str, paths: list[Path], cache_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Match files against ``bank``: one ``{"file", "hash_matches", "error"}`` per file.
 
     A file that cannot be read gets ``"error": {"code": 3, "message": ...}`` and no matches.
+
+    ``cache_dir``: keep the bank's PDQ index there between calls (see :class:`BankMatcher`).
 
     Raises:
         UsageError: no such bank.
         StorageError: the store cannot be read.
     """
-    matcher = BankMatcher.load(store, bank)
+    matcher = BankMatcher.load(store, bank, cache_dir)
     return [matcher.match_file(Path(p)) for p in paths]
 
 
