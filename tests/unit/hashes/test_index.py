@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synthscope.check.hashes import _mih
 from synthscope.check.hashes.index import HammingIndex
 from synthscope.errors import InputError
 
@@ -39,8 +40,11 @@ def key(result: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return sorted(result)
 
 
-@pytest.mark.parametrize("threshold", [0, 15, 31, 40, 60])
-def test_search_equals_brute_force(data, threshold: int) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("layout", ["16x16", "12x21"])
+@pytest.mark.parametrize("threshold", [0, 15, 23, 31, 35, 40, 60])
+def test_search_equals_brute_force(data, threshold: int, layout: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if layout == "12x21":  # the large-bank layout, forced on a small index
+        monkeypatch.setattr(_mih, "LARGE_FROM", 1000)
     hashes, ids, queries = data
     index = HammingIndex()
     index.add(ids, hashes)
@@ -98,3 +102,21 @@ def test_empty_index_and_bad_input(tmp_path: Path) -> None:
     (tmp_path / "junk.npz").write_bytes(b"junk")
     with pytest.raises(InputError):
         HammingIndex.load(tmp_path / "junk.npz")
+
+
+def test_chunk_values_cover_every_bit_once() -> None:
+    for widths in (_mih.SMALL, _mih.LARGE):
+        assert sum(widths) == 256
+        for bit in (0, 1, 63, 64, 65, 127, 200, 255):
+            one = np.zeros((1, 32), np.uint8)
+            one[0, bit // 8] = 0x80 >> (bit % 8)
+            nonzero = [int(v[0]) for v in _mih.values(one, widths)]
+            assert sum(bin(v).count("1") for v in nonzero) == 1
+
+
+@pytest.mark.parametrize("threshold", range(0, 48))
+def test_radii_satisfy_the_pigeonhole_bound(threshold: int) -> None:
+    for chunks in (12, 16):
+        radii = _mih.radii(threshold, chunks)
+        # Smallest total distance that escapes every probe must exceed the threshold.
+        assert sum(r + 1 for r in radii) > threshold
