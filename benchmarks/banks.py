@@ -4,7 +4,7 @@
    generated pictures when absent), JPEG/PNG decode included, and the share of time that is decode.
 2. Matching at each size (default 1M and 10M random 256-bit hashes) with planted near-duplicates
    (0-31 bits flipped): recall at distance <= 31, queries per second on one core, memory per hash,
-   build time and save+reload time, for synthscope's index beside FAISS ``IndexBinaryFlat`` doing
+   build, save and load time, for synthscope's index beside FAISS ``IndexBinaryFlat`` doing
    the same queries in the same run (the anchor; ratio = our queries/s over flat's). Also the
    resident memory after reloading the index three times (growth per reload should be ~0).
 
@@ -124,30 +124,32 @@ def query_flat(index: object, sources: np.ndarray, queries: np.ndarray) -> tuple
     return len(queries) / (time.perf_counter() - t0), found / len(queries)
 
 
-def reload_ours(index: HammingIndex) -> tuple[float, float]:
-    """(save + load seconds, resident memory growth per further reload in MB)."""
+def reload_ours(index: HammingIndex) -> tuple[float, float, float]:
+    """(save seconds, load seconds, resident memory growth per further reload in MB)."""
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
         path = Path(tmp) / "bank.npz"
         t0 = time.perf_counter()
         index.save(path)
+        t1 = time.perf_counter()
         reloaded = HammingIndex.load(path)
-        seconds = time.perf_counter() - t0
+        t2 = time.perf_counter()
         before = rss_mb()
         for _ in range(3):
             reloaded = HammingIndex.load(path)
         del reloaded
-        return seconds, (rss_mb() - before) / 3
+        return t1 - t0, t2 - t1, (rss_mb() - before) / 3
 
 
-def reload_flat(index: object) -> float:
+def reload_flat(index: object) -> tuple[float, float]:
     import faiss
 
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
         path = str(Path(tmp) / "flat.faiss")
         t0 = time.perf_counter()
         faiss.write_index_binary(index, path)
+        t1 = time.perf_counter()
         faiss.read_index_binary(path)
-        return time.perf_counter() - t0
+        return t1 - t0, time.perf_counter() - t1
 
 
 def matching_rows(
@@ -166,13 +168,15 @@ def matching_rows(
         flat_runs.append(query_flat(flat_index, sources[part], queries[part]))
         our_runs.append(query_ours(our_index, sources, queries))
     ratios = [o[0] / f[0] for o, f in zip(our_runs, flat_runs, strict=True)]
-    our_reload, growth = reload_ours(our_index)
+    our_save, our_load, growth = reload_ours(our_index)
+    flat_save, flat_load = reload_flat(flat_index)
     flat_row = {
         "qps": float(np.median([f[0] for f in flat_runs])),
         "recall": min(f[1] for f in flat_runs),
         "bytes": 32.0,
         "build": flat_build,
-        "reload": reload_flat(flat_index),
+        "save": flat_save,
+        "load": flat_load,
         "growth": float("nan"),
         "ratio": 1.0,
     }
@@ -181,7 +185,8 @@ def matching_rows(
         "recall": min(o[1] for o in our_runs),
         "bytes": our_index.memory_bytes() / n,
         "build": our_build,
-        "reload": our_reload,
+        "save": our_save,
+        "load": our_load,
         "growth": growth,
         "ratio": float(np.median(ratios)),
     }
@@ -196,7 +201,7 @@ def matching_table(sizes: list[int], n_queries: int, n_flat: int, rounds: int) -
     header = f"{'hashes':>11} {'index':>10} {'recall':>7} {'queries/s':>10} {'ms/query':>9} "
     print(
         header
-        + f"{'bytes/hash':>11} {'build s':>8} {'save+load s':>12} {'RSS/reload MB':>14} "
+        + f"{'bytes/hash':>11} {'build s':>8} {'save s':>7} {'load s':>7} {'RSS/reload MB':>14} "
         + f"{'vs flat':>8}"
     )
     for n in sizes:
@@ -204,7 +209,7 @@ def matching_table(sizes: list[int], n_queries: int, n_flat: int, rounds: int) -
             print(
                 f"{n:>11,} {name:>10} {row['recall']:7.1%} {row['qps']:10.1f} "
                 f"{1000 / row['qps']:9.2f} {row['bytes']:11.1f} {row['build']:8.1f} "
-                f"{row['reload']:12.1f} {row['growth']:14.1f} {row['ratio']:7.2f}x"
+                f"{row['save']:7.1f} {row['load']:7.1f} {row['growth']:14.1f} {row['ratio']:7.2f}x"
             )
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
 

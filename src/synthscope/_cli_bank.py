@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,6 +110,7 @@ def bank_add(
     note: Annotated[str | None, typer.Option(help="What the content is.")] = None,
     incident: Annotated[str | None, typer.Option(help="The incident it belongs to.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Who adds it.")] = None,
+    fps: Annotated[float | None, typer.Option(help="Video frames hashed per second (1).")] = None,
     partial: Annotated[bool, typer.Option(help="--signals: add good lines, skip bad.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -125,10 +127,10 @@ def bank_add(
         report, bad = banks.add_signal_file(store, name, signals, added_by=by, partial=partial)
     else:
         report = banks.add_files(
-            store, name, files or [], note=note, incident=incident, added_by=by
+            store, name, files or [], note=note, incident=incident, added_by=by, fps=fps
         )
     if as_json:
-        _json(report.to_dict() | {"bad": [vars(b) for b in bad]})
+        _json(report.to_dict() | {"bad": [asdict(b) for b in bad]})
         return
     _out(
         _msg(
@@ -180,12 +182,13 @@ def bank_list(
 def bank_hash(
     files: Annotated[list[Path], typer.Argument(help="Images, videos or audio.")],
     signal_type: Annotated[str | None, typer.Option("--type", help="pdq, vpdq or audio.")] = None,
+    fps: Annotated[float | None, typer.Option(help="Video frames hashed per second (1).")] = None,
 ) -> None:
     """Print '<type> <value> <quality> <file>' per hash (vPDQ: one line per frame)."""
     from synthscope.check.hashes.files import hash_file, hash_lines
 
     for path in files:
-        for line in hash_lines(hash_file(path, signal_type)):
+        for line in hash_lines(hash_file(path, signal_type, fps=fps)):
             _out(line)
 
 

@@ -138,3 +138,74 @@ def test_persisted_index_follows_adds_and_removals(
     assert result[0]["hash_matches"] == []
     assert [m["signal_id"] for m in result[1]["hash_matches"]] == [other]
     assert result == match_files(store, "fakes", queries)
+
+
+def simple_images() -> list[Image.Image]:
+    """Images that give over-eager PDQ matches in other matchers: flat, two-tone, gradients,
+    stripes, a checkerboard, a logo-like disc."""
+    import numpy as np
+
+    y, x = np.mgrid[0:256, 0:256]
+    grey = [
+        np.full((256, 256), 200),
+        np.where(x < 128, 30, 220),
+        np.where(y < 128, 30, 220),
+        x,
+        y,
+        (x + y) // 2,
+        np.where((x // 32) % 2 == 0, 0, 255),
+        np.where(((x // 32) + (y // 32)) % 2 == 0, 0, 255),
+        np.where((x - 128) ** 2 + (y - 128) ** 2 < 60**2, 20, 240),
+    ]
+    return [Image.fromarray(g.astype("uint8")).convert("RGB") for g in grey]
+
+
+def test_simple_images_do_not_match_each_other(store: Store, tmp_path: Path) -> None:
+    paths = []
+    for i, image in enumerate(simple_images()):
+        paths.append(save(image, tmp_path / f"simple{i}.png"))
+    banks.create_bank(store, "simple")
+    report = banks.add_files(store, "simple", paths)
+    assert report.new + len(report.rejected) == len(paths)
+    for result in match_files(store, "simple", paths):
+        own = [m for m in result["hash_matches"] if m["distance"] == 0]
+        others = [m for m in result["hash_matches"] if m["distance"] > 0]
+        assert others == [], result["file"]  # at most the image itself
+        assert len(own) <= 1
+
+
+def test_matching_is_not_blocked_by_a_backfill(store: Store, files: dict[str, Path]) -> None:
+    import threading
+
+    banks.create_bank(store, "fakes")
+    banks.add_files(store, "fakes", [files["fake"]])
+    writing, done = threading.Event(), threading.Event()
+
+    def backfill() -> None:
+        with store.transaction() as conn:  # a long write transaction left open
+            bank_id = rows.bank_row(conn, "fakes").id
+            rows.add_signals(conn, bank_id, [NewSignal("pdq", f"{i:064x}") for i in range(2000)])
+            writing.set()
+            done.wait(60)
+
+    writer = threading.Thread(target=backfill)
+    writer.start()
+    assert writing.wait(60)
+    try:
+        [result] = match_files(store, "fakes", [files["reupload"]])  # reads the committed state
+        assert len(result["hash_matches"]) == 1
+    finally:
+        done.set()
+        writer.join(60)
+    assert len(match_files(store, "fakes", [files["reupload"]])[0]["hash_matches"]) == 1
+    assert banks.list_banks(store, "fakes")[0]["signals"] == {"pdq": 2001}
+
+
+def test_video_sampling_rate_is_configurable(store: Store, files: dict[str, Path]) -> None:
+    banks.create_bank(store, "videos")
+    banks.add_files(store, "videos", [files["clip"]], fps=2.0)
+    with store.reading() as conn:
+        [row] = rows.active_signals(conn, rows.bank_row(conn, "videos").id)
+    assert len(row.value.split(",")) == 6
+    with pytest.raises(UsageError, match="fps"):
+        banks.add_files(store, "videos", [files["clip"]], fps=0.0)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given
+from hypothesis import strategies as st
 
 from synthscope.check.hashes import banks
+from synthscope.check.hashes.exchange import Entry, local_file_text, parse_local_file
 from synthscope.check.hashes.signing import load_or_create_key, public_hex
 from synthscope.errors import InputError
 from synthscope.store import Store
@@ -147,3 +150,13 @@ def test_signing_key_is_created_once_private(tmp_path: Path) -> None:
     path.write_text("garbage")
     with pytest.raises(InputError):
         load_or_create_key(path)
+
+
+@given(st.lists(st.binary(min_size=32, max_size=32), unique=True, max_size=30))
+def test_local_file_round_trip(raws: list[bytes]) -> None:
+    entries = [Entry(0, "pdq", raw.hex()) for raw in raws]
+    parsed = parse_local_file(local_file_text(entries))
+    assert parsed.bad == []
+    assert [(e.signal_type, e.value, e.line) for e in parsed.added] == [
+        ("pdq", raw.hex(), n) for n, raw in enumerate(raws, start=1)
+    ]

@@ -64,8 +64,10 @@ def add_files(
     note: str | None = None,
     incident: str | None = None,
     added_by: str | None = None,
+    fps: float | None = None,
 ) -> AddReport:
     """Hash files and add their signals; low-quality hashes are kept out with a reason.
+    ``fps``: video frames hashed per second (default 1).
 
     Every file is hashed before anything is written, so an unreadable file adds nothing.
 
@@ -74,7 +76,7 @@ def add_files(
         UsageError: no such bank.
         StorageError: the store cannot be written.
     """
-    hashed = [hash_file(Path(p)) for p in paths]
+    hashed = [hash_file(Path(p), fps=fps) for p in paths]
     report = AddReport(rejected=[_rejected(h) for h in hashed if h.rejected])
     extra = {k: v for k, v in (("note", note), ("incident", incident)) if v}
     signals = [

@@ -10,12 +10,14 @@ decode through :mod:`synthscope.check.hashes._decode`, the one place to swap for
 
 from __future__ import annotations
 
+import inspect
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from synthscope.check.hashes.index import HammingIndex
 from synthscope.errors import UsageError
 
 Source = Path | str | bytes
@@ -48,14 +50,17 @@ class Signal:
 class Hasher(ABC):
     """Makes and compares one type of signal. Registered by class name (``PdqHasher`` is ``pdq``).
 
-    Subclasses set ``threshold`` (the largest :meth:`distance` that is a match) and
-    ``min_quality`` (signals below it are kept out of banks), and provide :meth:`examples` for
-    the contract suite.
+    Subclasses set ``threshold`` (the largest :meth:`distance` that is a match),
+    ``min_quality`` (signals below it are kept out of banks) and ``index_cls`` (the index that
+    finds their 256-bit hashes in a bank; None when signals are compared one by one), and
+    provide :meth:`examples` for the contract suite. Constructor arguments, if any, are options
+    with defaults (``VpdqHasher(fps=1.0)``); :func:`hasher` passes them through.
     """
 
     name: ClassVar[str]
     threshold: ClassVar[int]
     min_quality: ClassVar[int] = 0
+    index_cls: ClassVar[type[HammingIndex] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -108,8 +113,9 @@ def register_hasher(cls: type[Hasher]) -> None:
     _REGISTRY[cls.name] = cls
 
 
-def hasher(name: str) -> Hasher:
-    """A new instance of the registered hasher ``name``.
+def hasher(name: str, **options: Any) -> Hasher:
+    """A new instance of the registered hasher ``name``; of ``options`` it gets those its
+    constructor takes and that are not None (``fps`` reaches the video hasher only).
 
     Raises:
         UsageError: no such hasher.
@@ -118,13 +124,15 @@ def hasher(name: str) -> Hasher:
 
     load_builtin_hashers()
     try:
-        return _REGISTRY[name]()
+        cls = _REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise UsageError(
             f"Unknown signal type {name!r}; known types: {known}.",
             zh=f"未知的信号类型 {name!r}；已知类型：{known}。",
         ) from None
+    takes = inspect.signature(cls.__init__).parameters
+    return cls(**{k: v for k, v in options.items() if v is not None and k in takes})
 
 
 def hasher_names() -> list[str]:

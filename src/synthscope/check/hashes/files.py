@@ -39,15 +39,16 @@ def signal_type_for(path: Path, signal_type: str | None) -> str:
     return KIND_TO_TYPE[_decode.sniff(path)]
 
 
-def hash_file(path: Path, signal_type: str | None = None) -> HashedFile:
-    """Hash one file; ``rejected`` says why its quality keeps it out of banks.
+def hash_file(path: Path, signal_type: str | None = None, **options: Any) -> HashedFile:
+    """Hash one file; ``rejected`` says why its quality keeps it out of banks. ``options`` go to
+    the video hasher (``fps``: frames per second, None: every frame).
 
     Raises:
         InputError: unreadable, empty, undecodable or too large.
         UsageError: an unknown signal type was asked for.
     """
     chosen = signal_type_for(path, signal_type)
-    impl = hasher(chosen)
+    impl = hasher(chosen, **options)
     signal = impl.hash(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     found = HashedFile(str(path), signal, chosen, digest)

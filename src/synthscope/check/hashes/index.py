@@ -106,7 +106,7 @@ class HammingIndex:
         self._rows = np.empty((len(self._widths), len(self._ids)), np.uint32)
         tables = []
         for c, width in enumerate(self._widths):
-            self._rows[c] = np.argsort(chunk_values[c], kind="stable")
+            self._rows[c] = np.argsort(chunk_values[c])
             counts = np.bincount(chunk_values[c], minlength=1 << width)
             tables += [np.zeros(1, np.uint32), np.cumsum(counts, dtype=np.uint32)]
         self._starts = np.concatenate(tables)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from synthscope.check.hashes import _decode, _pdqcore
 from synthscope.check.hashes.base import Hasher, Signal, Source
+from synthscope.check.hashes.index import HammingIndex
 
 
 class PdqHasher(Hasher):
@@ -23,6 +24,7 @@ class PdqHasher(Hasher):
 
     threshold = 31
     min_quality = 50
+    index_cls = HammingIndex
 
     def hash(self, source: Source) -> Signal:
         """The PDQ signal of an image file or its bytes.

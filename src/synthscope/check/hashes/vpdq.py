@@ -19,7 +19,8 @@ import numpy as np
 
 from synthscope.check.hashes import _decode, _pdqcore
 from synthscope.check.hashes.base import Frame, Hasher, Signal, Source
-from synthscope.errors import InputError
+from synthscope.check.hashes.index import HammingIndex
+from synthscope.errors import InputError, UsageError
 
 FRAME_THRESHOLD = 31
 FRAME_QUALITY = 50
@@ -30,6 +31,7 @@ class VpdqHasher(Hasher):
 
     threshold = 20  # a match: at least 80% of the query's good frames match
     min_quality = 50
+    index_cls = HammingIndex  # of every good frame
 
     def __init__(self, fps: float | None = 1.0) -> None:
         self.fps = fps
@@ -39,7 +41,12 @@ class VpdqHasher(Hasher):
 
         Raises:
             InputError: unreadable, no video stream, or no frame decoded.
+            UsageError: ``fps`` is not positive.
         """
+        if self.fps is not None and not self.fps > 0:
+            raise UsageError(
+                f"fps must be positive, not {self.fps}.", zh=f"fps 必须为正数，而不是 {self.fps}。"
+            )
         found = []
         for index, seconds, rgb in _decode.video_frames(source, self.fps):
             value, quality = _pdqcore.pdq(np.ascontiguousarray(rgb))
