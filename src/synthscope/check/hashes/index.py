@@ -25,7 +25,7 @@ import numpy as np
 from synthscope.check.hashes import _mih
 from synthscope.errors import InputError, StorageError
 
-_FORMAT = 2
+_FORMAT = 3
 U8 = np.ndarray[Any, np.dtype[np.uint8]]
 I64 = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -91,6 +91,8 @@ class HammingIndex:
         rows = np.flatnonzero(np.isin(self._ids, np.asarray(ids, np.int64)) & self._alive)
         self._alive[rows] = False
         self._removed += len(rows)
+        if self._removed > max(4096, len(self._ids) // 2):  # mostly tombstones: compact
+            self.rebuild()
         return len(rows)
 
     def _tail_limit(self) -> int:
@@ -156,12 +158,12 @@ class HammingIndex:
         return np.sort(self._rows.reshape(-1)[begin + np.arange(total)]).astype(np.int64)
 
     def save(self, path: Path) -> None:
-        """Write the index to ``path`` (``.npz``) atomically.
+        """Write the index to ``path`` (``.npz``) atomically, tail and removals included (no
+        rebuild: saving after a small change costs a write, not a sort).
 
         Raises:
             StorageError: the file cannot be written.
         """
-        self.rebuild()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -171,6 +173,8 @@ class HammingIndex:
                     format=np.array([_FORMAT]),
                     hashes=self._hashes,
                     ids=self._ids,
+                    alive=self._alive,
+                    built=np.array([self._built]),
                     starts=self._starts,
                     rows=self._rows,
                 )
@@ -194,10 +198,10 @@ class HammingIndex:
                 index._hashes, index._ids = data["hashes"], data["ids"]
                 index._starts, index._rows = data["starts"], data["rows"]
                 index._widths = tuple(int(w) for w in data["widths"])
+                index._alive, index._built = data["alive"], int(data["built"][0])
         except (OSError, KeyError, ValueError) as exc:
             raise InputError(f"Cannot read the index {path}: {exc}.") from exc
-        index._alive = np.ones(len(index._ids), bool)
-        index._built = len(index._ids)
+        index._removed = int(len(index._alive) - index._alive.sum())
         return index
 
     def memory_bytes(self) -> int:
