@@ -44,6 +44,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "签名者 {signer}；检查点 {checkpoint}。",
     },
     "unsigned": {"en": "none (unverified)", "zh": "无（未验证）"},
+    "bank_line": {
+        "en": "{name}  [{counts}]  checkpoint {seq}  {description}",
+        "zh": "{name}  [{counts}]  检查点 {seq}  {description}",
+    },
 }
 
 
@@ -175,7 +179,7 @@ def bank_list(
         _out(_msg("no_banks"))
     for bank in found:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(bank["signals"].items())) or "0"
-        _out(f"{bank['name']}  [{counts}]  checkpoint {bank['seq']}  {bank['description']}")
+        _out(_msg("bank_line", counts=counts, **bank))
 
 
 @bank_app.command("hash")

@@ -39,6 +39,10 @@ def test_create_add_list_match_remove(capsys, images: dict[str, Path]) -> None: 
     sid = out.split()[-1]
     code, out, _ = run(capsys, "bank", "list", "--json")
     assert json.loads(out)[0]["signals"] == {"pdq": 1}
+    assert "fakes  [pdq 1]  checkpoint 1  known" in run(capsys, "bank", "list")[1]
+    assert "检查点 1" in run(capsys, "--lang", "zh", "bank", "list", "fakes")[1]
+    code, out, _ = run(capsys, "bank", "add", "fakes", str(images["fake"]), "--json")
+    assert json.loads(out)["unchanged"] == 1 and json.loads(out)["signal_ids"] == [sid]
     code, out, _ = run(
         capsys, "bank", "match", "fakes", str(images["copy"]), str(images["other"]), "--json"
     )
@@ -65,6 +69,8 @@ def test_hash_lines(capsys, images: dict[str, Path], tmp_path: Path) -> None:  #
     lines = out.splitlines()
     assert code == 0 and len(lines) == 3
     assert lines[1].split()[0] == "vpdq" and lines[1].endswith("v.mp4#10@1.000")
+    code, out, _ = run(capsys, "bank", "hash", str(video), "--fps", "2")
+    assert len(out.splitlines()) == 6 and out.splitlines()[1].endswith("#5@0.500")
 
 
 def test_export_import_round_trip(capsys, images: dict[str, Path], tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
