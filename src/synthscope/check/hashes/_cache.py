@@ -10,12 +10,17 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection
+import numpy as np
+from sqlalchemy import Connection, select
 
 from synthscope.check.hashes.index import HammingIndex
 from synthscope.errors import InputError
-from synthscope.store.banks import active_signals, changes_since
+from synthscope.store.banks import changes_since
+from synthscope.store.models import SIGNALS
+
+_BATCH = 100_000
 
 
 def _prefix(url: str, bank_id: int) -> str:
@@ -23,9 +28,23 @@ def _prefix(url: str, bank_id: int) -> str:
 
 
 def _built(conn: Connection, bank_id: int) -> HammingIndex:
-    rows = active_signals(conn, bank_id, ("pdq",))
+    """The index of the bank's active PDQ signals, read in batches (a 10M bank never becomes
+    10M Python rows at once)."""
+    query = select(SIGNALS.c.id, SIGNALS.c.value).where(
+        SIGNALS.c.bank_id == bank_id,
+        SIGNALS.c.signal_type == "pdq",
+        SIGNALS.c.removed_at.is_(None),
+    )
+    ids: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+    hashes: list[np.ndarray[Any, np.dtype[np.uint8]]] = []
+    result = conn.execution_options(stream_results=True, yield_per=_BATCH).execute(query)
+    for part in result.partitions():
+        ids.append(np.fromiter((r[0] for r in part), np.int64, len(part)))
+        raw = bytes.fromhex("".join(r[1] for r in part))
+        hashes.append(np.frombuffer(raw, np.uint8).reshape(-1, 32))
     index = HammingIndex()
-    index.add([int(r.id) for r in rows], [bytes.fromhex(r.value) for r in rows])
+    if ids:
+        index.add(np.concatenate(ids), np.concatenate(hashes))
     return index
 
 
