@@ -9,7 +9,8 @@
    resident memory after reloading the index three times (growth per reload should be ~0).
 
 Usage: ``python benchmarks/banks.py [--sizes 1000000,10000000] [--queries 300]
-[--flat-queries 100] [--rounds 5] [--skip-hashing]``.
+[--flat-queries 100] [--rounds 5] [--skip-hashing] [--compare]``. ``--compare`` adds the other
+candidates the index was chosen against: FAISS multi-index hashing and a numpy popcount scan.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from synthscope.check.hashes import _decode, _pdqcore
-from synthscope.check.hashes.index import HammingIndex
+from synthscope.check.hashes.index import HammingIndex, _popcount_distance
 
 THRESHOLD = 31
 
@@ -152,8 +153,52 @@ def reload_flat(index: object) -> tuple[float, float]:
         return t1 - t0, time.perf_counter() - t1
 
 
+def other_rows(
+    hashes: np.ndarray, sources: np.ndarray, queries: np.ndarray, flat_qps: float
+) -> list[tuple[str, dict[str, float]]]:
+    """The other candidates the index was chosen against, measured once each: FAISS multi-index
+    hashing (16 tables of 16 bits, one flip: exact at radius 31) and a plain numpy popcount scan."""
+    import faiss
+
+    before = rss_mb()
+    t0 = time.perf_counter()
+    mih = faiss.IndexBinaryMultiHash(256, 16, 16)
+    mih.nflip = 1
+    mih.add(hashes)
+    mih_build, mih_bytes = time.perf_counter() - t0, (rss_mb() - before) * 1e6 / len(hashes)
+    mih_qps, mih_recall = query_flat(mih, sources, queries)
+    del mih
+    t0 = time.perf_counter()
+    found = [
+        s in np.flatnonzero(_popcount_distance(hashes, q) <= THRESHOLD)
+        for q, s in zip(queries, sources, strict=True)
+    ]
+    scan_qps = len(queries) / (time.perf_counter() - t0)
+    nan = float("nan")
+    rows = [
+        ("faiss MIH", mih_qps, mih_recall, mih_bytes, mih_build),
+        ("numpy scan", scan_qps, float(np.mean(found)), 32.0, 0.0),
+    ]
+    return [
+        (
+            name,
+            {
+                "qps": qps,
+                "recall": recall,
+                "bytes": size,
+                "build": build,
+                "save": nan,
+                "load": nan,
+                "growth": nan,
+                "ratio": qps / flat_qps,
+            },
+        )
+        for name, qps, recall, size, build in rows
+    ]
+
+
 def matching_rows(
-    n: int, n_queries: int, n_flat: int, rounds: int
+    n: int, n_queries: int, n_flat: int, rounds: int, compare: bool
 ) -> list[tuple[str, dict[str, float]]]:
     """Both indexes on the same data; queries alternate between them in ``rounds`` so that load
     from other processes on a shared machine hits both alike. Medians are reported."""
@@ -190,10 +235,14 @@ def matching_rows(
         "growth": growth,
         "ratio": float(np.median(ratios)),
     }
-    return [("flat", flat_row), ("synthscope", our_row)]
+    part = slice(0, n_flat)
+    others = other_rows(hashes, sources[part], queries[part], flat_row["qps"]) if compare else []
+    return [("flat", flat_row), ("synthscope", our_row), *others]
 
 
-def matching_table(sizes: list[int], n_queries: int, n_flat: int, rounds: int) -> None:
+def matching_table(
+    sizes: list[int], n_queries: int, n_flat: int, rounds: int, compare: bool
+) -> None:
     print("\nMatching: random 256-bit hashes, planted copies 0-31 bits away, radius 31, one core")
     print(
         f"(median of {rounds} alternating rounds; ratio = median per-round queries/s over flat's)"
@@ -205,7 +254,7 @@ def matching_table(sizes: list[int], n_queries: int, n_flat: int, rounds: int) -
         + f"{'vs flat':>8}"
     )
     for n in sizes:
-        for name, row in matching_rows(n, n_queries, n_flat, rounds):
+        for name, row in matching_rows(n, n_queries, n_flat, rounds, compare):
             print(
                 f"{n:>11,} {name:>10} {row['recall']:7.1%} {row['qps']:10.1f} "
                 f"{1000 / row['qps']:9.2f} {row['bytes']:11.1f} {row['build']:8.1f} "
@@ -221,11 +270,14 @@ def main() -> None:
     parser.add_argument("--flat-queries", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--skip-hashing", action="store_true")
+    parser.add_argument(
+        "--compare", action="store_true", help="also FAISS multi-index hashing and a numpy scan"
+    )
     args = parser.parse_args()
     if not args.skip_hashing:
         hashing_table()
     sizes = [int(s) for s in args.sizes.split(",")]
-    matching_table(sizes, args.queries, args.flat_queries, args.rounds)
+    matching_table(sizes, args.queries, args.flat_queries, args.rounds, args.compare)
     sys.stdout.flush()
 
 
