@@ -20,11 +20,12 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from synthscope.check.hashes import signing
-from synthscope.check.hashes.base import hasher, hasher_names
+from synthscope.check.hashes.base import Hasher, hasher, hasher_names
 from synthscope.errors import InputError, StorageError, SynthscopeError
 
 SCHEMA = "synthscope.bank-exchange/1"
@@ -64,18 +65,25 @@ class Exchange:
     checkpoint: int | None = None
 
 
+@cache
+def _hashers() -> dict[str, Hasher]:
+    """One instance of each registered hasher (validating a million lines makes no million)."""
+    return {name: hasher(name) for name in hasher_names()}
+
+
 def _checked(
     line: int, signal_type: str, value: str, seen: dict[tuple[str, str], int]
 ) -> Entry | BadLine:
-    if signal_type not in hasher_names():
-        known = ", ".join(hasher_names())
+    impl = _hashers().get(signal_type)
+    if impl is None:
+        known = ", ".join(sorted(_hashers()))
         return BadLine(
             line,
             f"unknown signal type {signal_type!r} (known: {known})",
             f"未知的信号类型 {signal_type!r}（已知：{known}）",
         )
     try:
-        canonical = hasher(signal_type).validate(value)
+        canonical = impl.validate(value)
     except SynthscopeError as exc:
         return BadLine(line, str(exc).rstrip("."), exc.localized("zh").rstrip("。"))
     first = seen.setdefault((signal_type, canonical), line)
