@@ -12,6 +12,8 @@ import typer
 
 from synthscope.errors import ExitCode, UsageError
 
+_MAX_IDS = 20
+
 bank_app = typer.Typer(help="Hash banks of known deep-synthesis content: add, match, exchange.")
 
 _MESSAGES: dict[str, dict[str, str]] = {
@@ -44,6 +46,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "签名者 {signer}；检查点 {checkpoint}。",
     },
     "unsigned": {"en": "none (unverified)", "zh": "无（未验证）"},
+    "more_ids": {
+        "en": "  ... and {n} more (--json lists all)",
+        "zh": "  ……另有 {n} 个（--json 列出全部）",
+    },
     "bank_line": {
         "en": "{name}  [{counts}]  checkpoint {seq}  {description}",
         "zh": "{name}  [{counts}]  检查点 {seq}  {description}",
@@ -141,8 +147,10 @@ def bank_add(
             "added", bank=name, new=report.new, unchanged=report.unchanged, restored=report.restored
         )
     )
-    for sid in report.signal_ids:
+    for sid in report.signal_ids[:_MAX_IDS]:
         _out(f"  {sid}")
+    if len(report.signal_ids) > _MAX_IDS:
+        _out(_msg("more_ids", n=len(report.signal_ids) - _MAX_IDS))
     zh = _cli().settings().lang == "zh"
     for item in report.rejected:
         _err(_msg("kept_out", file=item["file"], reason=item["reason_zh" if zh else "reason"]))
