@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
 
+from synthscope.check.hashes.base import Frame
 from synthscope.check.hashes.pdq import PdqHasher
 from synthscope.check.hashes.vpdq import VpdqHasher
 
 PDQ = PdqHasher()
-VIDEOS = [
+NAMES = [
     "chair-19-sd-bar",
     "chair-22-sd-grey-bar",
+    "doorknob-hd-no-bar",
     "pattern-sd-grey-bar",
     "test-padded-dimensions",
-    pytest.param(
-        "doorknob-hd-no-bar",
-        # Measured: mean 5.4 bits (max 22) over good frames; 15 of 120 frame qualities differ.
-        # Every frame still matches (< 31). Our RGB conversion of this 720p clip differs from
-        # the one Meta's expected file was made with; not resolved yet.
-        marks=pytest.mark.xfail(reason="per-video mean 5.4 > 2 bits on this HD clip", strict=True),
-    ),
 ]
+# Measured on doorknob-hd-no-bar (a 720p clip that fades to black): every good frame is within
+# 22 bits, but the mean over frames of quality >= 50 is 5.4 bits, carried by the fading frames of
+# quality 50-79 whose hashes are unstable; over frames of quality >= 80 it is 1.9 bits.
+FADING = pytest.mark.xfail(reason="mean 5.4 bits over quality >= 50 on this clip", strict=True)
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +33,38 @@ def vpdq_data(reference_data: Path) -> Path:
     return root
 
 
-def expected(root: Path, name: str) -> list[tuple[int, int, str, float]]:
+@cache
+def pairs(root: Path, name: str) -> list[tuple[Frame, tuple[int, int, str, float]]]:
     lines = (root / "expected" / f"{name}.txt").read_text().split()
-    return [(int(f), int(q), h, float(s)) for f, q, h, s in (line.split(",") for line in lines)]
-
-
-@pytest.mark.parametrize("name", VIDEOS)
-def test_frames_match_meta(vpdq_data: Path, name: str) -> None:
-    frames = VpdqHasher(fps=None).frames(vpdq_data / "videos" / f"{name}.mp4")
-    meta = expected(vpdq_data, name)
+    meta = [(int(f), int(q), h, float(s)) for f, q, h, s in (line.split(",") for line in lines)]
+    frames = VpdqHasher(fps=None).frames(root / "videos" / f"{name}.mp4")
     assert len(frames) == len(meta)
-    distances = []
-    for ours, (index, quality, value, seconds) in zip(frames, meta, strict=True):
+    return list(zip(frames, meta, strict=True))
+
+
+def distances(root: Path, name: str, min_quality: int) -> list[int]:
+    return [
+        PDQ.distance(ours.value, value)
+        for ours, (_, q, value, _) in pairs(root, name)
+        if q >= min_quality
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_frames_and_no_good_frame_31_bits_away(vpdq_data: Path, name: str) -> None:
+    for ours, (index, _, _, seconds) in pairs(vpdq_data, name):
         assert (ours.index, ours.seconds) == (index, pytest.approx(seconds, abs=1e-3))
-        if quality >= 50:
-            distance = PDQ.distance(ours.value, value)
-            assert distance < 31, f"frame {index}"
-            distances.append(distance)
-    assert sum(distances) / len(distances) <= 2
+    assert max(distances(vpdq_data, name, 50)) < 31
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=FADING) if n.startswith("doorknob") else n for n in NAMES]
+)
+def test_mean_distance_per_video(vpdq_data: Path, name: str) -> None:
+    found = distances(vpdq_data, name, 50)
+    assert sum(found) / len(found) <= 2
+
+
+def test_doorknob_frames_of_high_quality(vpdq_data: Path) -> None:
+    found = distances(vpdq_data, "doorknob-hd-no-bar", 80)
+    assert len(found) >= 20 and sum(found) / len(found) <= 2
