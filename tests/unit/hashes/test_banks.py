@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from synthscope.check.hashes import banks
-from synthscope.check.hashes.matching import match_files, match_value
+from synthscope.check.hashes.matching import BankMatcher, match_files, match_value
 from synthscope.check.hashes.pdq import PdqHasher, _picture
 from synthscope.check.hashes.vpdq import VpdqHasher
 from synthscope.errors import InputError, UsageError
@@ -88,6 +88,8 @@ def test_match_files_finds_edited_copies_only(
     assert match_files(store, "fakes", [files["clip_other"]])[0]["hash_matches"] == []
     value = PdqHasher().hash(files["reupload"]).value
     assert match_value(store, "fakes", "pdq", value)[0]["signal_id"] == sid
+    upload = BankMatcher.load(store, "fakes").match_file(files["mirrored"].read_bytes(), "up.png")
+    assert upload["file"] == "up.png" and upload["hash_matches"][0]["signal_id"] == sid
 
 
 def test_soft_removal_with_reason_and_restore(store: Store, files: dict[str, Path]) -> None:

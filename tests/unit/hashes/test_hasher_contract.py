@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from synthscope.check.hashes.base import Hasher, Signal, hasher, hasher_names, register_hasher
+from synthscope.check.hashes.base import (
+    Hasher,
+    Signal,
+    Variants,
+    hasher,
+    hasher_names,
+    register_hasher,
+)
 from synthscope.errors import InputError, UsageError
 
 NAMES = hasher_names()
@@ -87,6 +94,19 @@ def test_validate_round_trips_and_rejects_garbage(case) -> None:  # type: ignore
     for bad in ("", "xyz", value[:-1] + "g"):
         with pytest.raises(InputError):
             impl.validate(bad)
+
+
+def test_variants_start_with_the_plain_hash(case) -> None:  # type: ignore[no-untyped-def]
+    impl, signals = case
+    if not isinstance(impl, Variants):
+        pytest.skip(f"{impl.name} has no variants")
+    original, copy, _ = type(impl).examples()[0]
+    values, quality = impl.variants(original)
+    assert (values[0], quality) == (signals[0][0].value, signals[0][0].quality)
+    assert len(set(values)) > 1
+    assert (
+        min(impl.distance(v, signals[0][0].value) for v in impl.variants(copy)[0]) <= impl.threshold
+    )
 
 
 @pytest.mark.parametrize("content", [b"", b"not a media file at all"])

@@ -98,6 +98,20 @@ class Hasher(ABC):
         """(content, near copy, unrelated content) triples the contract suite checks offline."""
 
 
+class Variants(ABC):
+    """Mixin for hashers that can hash transformed copies of the content in one pass (PDQ's 8
+    rotations and flips), so that matching finds rotated or mirrored re-uploads."""
+
+    @abstractmethod
+    def variants(self, source: Source) -> tuple[list[str], int]:
+        """Values of the content and its transformed copies (the plain value first), and the
+        quality.
+
+        Raises:
+            InputError: as :meth:`Hasher.hash`.
+        """
+
+
 _REGISTRY: dict[str, type[Hasher]] = {}
 
 

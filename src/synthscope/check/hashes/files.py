@@ -26,8 +26,8 @@ class HashedFile:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def signal_type_for(path: Path, signal_type: str | None) -> str:
-    """The signal type to hash ``path`` with: the one asked for, else by content.
+def signal_type_for(path: Path | bytes, signal_type: str | None) -> str:
+    """The signal type to hash a file (or its bytes) with: the one asked for, else by content.
 
     Raises:
         InputError: the file cannot be read or is not image, video or audio.

@@ -15,10 +15,9 @@ from typing import Any
 
 from synthscope.check.hashes import audio, vpdq
 from synthscope.check.hashes._cache import pdq_index
-from synthscope.check.hashes.base import Signal, hasher
+from synthscope.check.hashes.base import Signal, Variants, hasher
 from synthscope.check.hashes.files import signal_type_for
 from synthscope.check.hashes.index import HammingIndex
-from synthscope.check.hashes.pdq import PdqHasher
 from synthscope.errors import InputError, SynthscopeError
 from synthscope.store import Store
 from synthscope.store.banks import SIGNAL_ID_DIGITS, active_signals, bank_row, keys_of
@@ -68,24 +67,21 @@ class BankMatcher:
         return matcher
 
     def match_signal(
-        self, signal: Signal, dihedral: list[str] | None = None
+        self, signal: Signal, variants: list[str] | None = None
     ) -> list[dict[str, Any]]:
-        """Bank matches of a signal, nearest first (CONTRACTS ``hash_matches`` shape)."""
+        """Bank matches of a signal (or of any of its ``variants``), nearest first (CONTRACTS
+        ``hash_matches`` shape)."""
         impl = hasher(signal.signal_type)
         if signal.quality < impl.min_quality:
             return []
-        if signal.signal_type == "pdq":
-            found = self._pdq(dihedral or [signal.value], impl.threshold)
-        elif signal.signal_type == "vpdq":
-            found = self._vpdq(signal, impl.threshold)
-        else:
-            found = self._audio(signal, impl.threshold)
+        search = {"pdq": self._pdq, "vpdq": self._vpdq, "audio": self._audio}[signal.signal_type]
+        found = search(variants or [signal.value], signal, impl.threshold)
         return [
             {"bank": self.bank, "signal_type": signal.signal_type, "distance": d, "signal_id": sid}
             for sid, d in sorted(found.items(), key=lambda kv: (kv[1], kv[0]))
         ]
 
-    def _pdq(self, hashes: list[str], threshold: int) -> dict[str, int]:
+    def _pdq(self, hashes: list[str], _signal: Signal, threshold: int) -> dict[str, int]:
         best: dict[int, int] = {}
         for value in hashes:
             for row, distance in self.pdq_index.search(bytes.fromhex(value), threshold):
@@ -96,7 +92,7 @@ class BankMatcher:
             keys = keys_of(conn, list(best))
         return {keys[row][:SIGNAL_ID_DIGITS]: d for row, d in best.items() if row in keys}
 
-    def _vpdq(self, signal: Signal, threshold: int) -> dict[str, int]:
+    def _vpdq(self, _values: list[str], signal: Signal, threshold: int) -> dict[str, int]:
         good = [
             f for f in signal.frames or vpdq.parse(signal.value) if f.quality >= vpdq.FRAME_QUALITY
         ]
@@ -117,7 +113,7 @@ class BankMatcher:
                 found[self.videos[owner][0]] = distance
         return found
 
-    def _audio(self, signal: Signal, threshold: int) -> dict[str, int]:
+    def _audio(self, _values: list[str], signal: Signal, threshold: int) -> dict[str, int]:
         query = audio._words(signal.value)
         found = {}
         for sid, words in self.audio:
@@ -126,19 +122,21 @@ class BankMatcher:
                 found[sid] = distance
         return found
 
-    def match_file(self, path: Path) -> dict[str, Any]:
-        """``{"file", "hash_matches", "error"}`` for one file; read errors go into ``error``."""
+    def match_file(self, source: Path | bytes, name: str | None = None) -> dict[str, Any]:
+        """``{"file", "hash_matches", "error"}`` for a file or uploaded bytes (``name`` is what
+        ``file`` says; default the path); read errors go into ``error``."""
+        label = name if name is not None else str(source)
         try:
-            signal_type = signal_type_for(path, None)
-            if signal_type == "pdq":
-                pdq = PdqHasher()
-                variants, quality = pdq.dihedral(path)
-                matches = self.match_signal(Signal("pdq", variants[0], quality), variants)
+            impl = hasher(signal_type_for(source, None))
+            if isinstance(impl, Variants):
+                values, quality = impl.variants(source)
+                signal = Signal(impl.name, values[0], quality)
+                matches = self.match_signal(signal, values)
             else:
-                matches = self.match_signal(hasher(signal_type).hash(path))
+                matches = self.match_signal(impl.hash(source))
         except InputError as exc:
-            return {"file": str(path), "hash_matches": [], "error": _error(exc)}
-        return {"file": str(path), "hash_matches": matches, "error": None}
+            return {"file": label, "hash_matches": [], "error": _error(exc)}
+        return {"file": label, "hash_matches": matches, "error": None}
 
 
 def _error(exc: SynthscopeError) -> dict[str, Any]:

@@ -15,11 +15,11 @@ import numpy as np
 from PIL import Image
 
 from synthscope.check.hashes import _decode, _pdqcore
-from synthscope.check.hashes.base import Hasher, Signal, Source
+from synthscope.check.hashes.base import Hasher, Signal, Source, Variants
 from synthscope.check.hashes.index import HammingIndex
 
 
-class PdqHasher(Hasher):
+class PdqHasher(Hasher, Variants):
     """Meta's PDQ: 256-bit hash, match at Hamming distance <= 31, quality below 50 not banked."""
 
     threshold = 31
@@ -42,6 +42,14 @@ class PdqHasher(Hasher):
             InputError: as :meth:`hash`.
         """
         return _pdqcore.pdq_dihedral(_pdqcore.reference_pixels(_decode.open_image(source)))
+
+    def variants(self, source: Source) -> tuple[list[str], int]:
+        """The 8 dihedral hashes (see :meth:`dihedral`).
+
+        Raises:
+            InputError: as :meth:`hash`.
+        """
+        return self.dihedral(source)
 
     def distance(self, a: str, b: str) -> int:
         """Hamming distance between two PDQ hex strings.
