@@ -7,6 +7,7 @@ rows with it, so exports of "what changed since checkpoint N" are one indexed ra
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from synthscope.errors import InputError, UsageError
+from synthscope.store._bulk import _FLAVOURS
 from synthscope.store.models import BANKS, SIGNALS
 
 SIGNAL_ID_DIGITS = 16
@@ -132,29 +134,38 @@ def _existing(conn: Connection, bank_id: int, keys: list[str]) -> dict[str, bool
     return found
 
 
+def _meta_json(meta: dict[str, Any]) -> str:
+    return json.dumps(meta, ensure_ascii=False) if meta else "{}"
+
+
+_SIGNAL_COLUMNS = (
+    "bank_id", "key", "signal_type", "value", "quality", "meta", "added_by", "origin",
+    "added_at", "seq",
+)  # fmt: skip
+
+
 def _insert(
     conn: Connection, bank_id: int, signals: list[NewSignal], keys: list[str], seq: int
 ) -> None:
-    now = datetime.now(UTC)
-    values = [
-        {
-            "bank_id": bank_id,
-            "key": key,
-            "signal_type": s.signal_type,
-            "value": s.value,
-            "quality": s.quality,
-            "meta": s.meta,
-            "added_by": s.added_by,
-            "origin": s.origin,
-            "added_at": now,
-            "removed_at": None,
-            "removed_reason": None,
-            "seq": seq,
-        }
+    """Driver-level executemany (see :mod:`._bulk`): SQLAlchemy's per-row bind processing was
+    two thirds of the time of a 200k-line import. A key added meanwhile by another writer is
+    left as it is."""
+    flavour = _FLAVOURS[conn.dialect.name]
+    now = flavour.time(datetime.now(UTC))
+    rows = [
+        (bank_id, key, s.signal_type, s.value, s.quality, _meta_json(s.meta),
+         s.added_by, s.origin, now, seq)
         for s, key in zip(signals, keys, strict=True)
-    ]
-    for start in range(0, len(values), _CHUNK):
-        conn.execute(insert(SIGNALS), values[start : start + _CHUNK])
+    ]  # fmt: skip
+    markers = ", ".join(
+        flavour.json_marker if c == "meta" else flavour.marker for c in _SIGNAL_COLUMNS
+    )
+    sql = (
+        f"INSERT INTO signals ({', '.join(_SIGNAL_COLUMNS)}) VALUES ({markers}) "
+        "ON CONFLICT (bank_id, key) DO NOTHING"
+    )
+    for start in range(0, len(rows), 10 * _CHUNK):
+        conn.exec_driver_sql(sql, rows[start : start + 10 * _CHUNK])
 
 
 def _chunks(keys: list[str]) -> Iterable[list[str]]:
