@@ -200,8 +200,9 @@ def bank_hash(
     from synthscope.check.hashes.files import hash_file, hash_lines
 
     for path in files:
-        for line in hash_lines(hash_file(path, signal_type, fps=fps)):
-            _out(line)
+        for found in hash_file(path, signal_type, fps=fps):
+            for line in hash_lines(found):
+                _out(line)
 
 
 @bank_app.command("match")

@@ -211,3 +211,48 @@ def test_video_sampling_rate_is_configurable(store: Store, files: dict[str, Path
     assert len(row.value.split(",")) == 6
     with pytest.raises(UsageError, match="fps"):
         banks.add_files(store, "videos", [files["clip"]], fps=0.0)
+
+
+def video_with_sound(path: Path, seed: int) -> Path:
+    """A 6-second H.264 + AAC clip: drifting blobs and a tune."""
+    import av
+    import numpy as np
+
+    from synthscope.check.hashes.audio import melody
+
+    base, tune = np.asarray(_picture(seed)), melody(seed, 6.0, rate=44100)
+    with av.open(str(path), mode="w") as container:
+        video = container.add_stream("libx264", rate=10)
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        sound = container.add_stream("aac", rate=44100)
+        sound.layout = "mono"  # type: ignore[union-attr]
+        for i in range(60):
+            frame = av.VideoFrame.from_ndarray(np.roll(base, i * 4, axis=1), format="rgb24")
+            container.mux(video.encode(frame.reformat(320, 240)))
+        container.mux(video.encode(None))
+        for start in range(0, len(tune), 1024):
+            chunk = av.AudioFrame.from_ndarray(
+                tune[None, start : start + 1024], format="flt", layout="mono"
+            )
+            chunk.sample_rate, chunk.pts = 44100, start
+            container.mux(sound.encode(chunk))  # type: ignore[arg-type]
+        container.mux(sound.encode(None))  # type: ignore[arg-type]
+    return path
+
+
+def test_video_with_sound_banks_picture_and_sound(store: Store, tmp_path: Path) -> None:
+    from synthscope.check.hashes.audio import encode, melody
+
+    clip = video_with_sound(tmp_path / "clip.mp4", 41)
+    banks.create_bank(store, "fakes")
+    report = banks.add_files(store, "fakes", [clip])
+    assert report.new == 2 and report.rejected == []
+    [result] = match_files(store, "fakes", [clip])
+    assert sorted(m["signal_type"] for m in result["hash_matches"]) == ["audio", "vpdq"]
+    soundtrack = tmp_path / "soundtrack.mp3"
+    soundtrack.write_bytes(encode(melody(41, 6.0, rate=44100), "mp3", rate=44100))
+    [result] = match_files(store, "fakes", [soundtrack])
+    assert [m["signal_type"] for m in result["hash_matches"]] == ["audio"]
+    other = tmp_path / "other.mp3"
+    other.write_bytes(encode(melody(42, 6.0, rate=44100), "mp3", rate=44100))
+    assert match_files(store, "fakes", [other])[0]["hash_matches"] == []

@@ -153,8 +153,9 @@ def audio_samples(source: Path | str | bytes, rate: int) -> np.ndarray[Any, np.d
     return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
 
 
-def sniff(source: Path | str | bytes) -> str:
-    """``image``, ``video`` or ``audio``: what the content is, from its bytes (not its name).
+def kinds(source: Path | str | bytes) -> list[str]:
+    """What the content holds, from its bytes (not its name): ``["image"]``, or ``"video"``
+    and/or ``"audio"`` for a container with those streams.
 
     Raises:
         InputError: empty, unreadable, or none of the three.
@@ -162,19 +163,18 @@ def sniff(source: Path | str | bytes) -> str:
     fh = _open_binary(source)
     try:
         Image.open(fh)
-        return "image"
+        return ["image"]
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         pass
     finally:
         fh.close()
     container = _open_container(source)
     try:
-        if container.streams.video:
-            return "video"
-        if container.streams.audio:
-            return "audio"
+        found = [k for k in ("video", "audio") if getattr(container.streams, k)]
     finally:
         container.close()
+    if found:
+        return found
     name = describe(source)
     raise InputError(
         f"{name} is not an image, video or audio file.", zh=f"{name} 不是图像、视频或音频文件。"

@@ -76,7 +76,7 @@ def add_files(
         UsageError: no such bank.
         StorageError: the store cannot be written.
     """
-    hashed = [hash_file(Path(p), fps=fps) for p in paths]
+    hashed = [found for p in paths for found in hash_file(Path(p), fps=fps)]
     report = AddReport(rejected=[_rejected(h) for h in hashed if h.rejected])
     extra = {k: v for k, v in (("note", note), ("incident", incident)) if v}
     signals = [

@@ -26,8 +26,9 @@ class HashedFile:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def signal_type_for(path: Path | bytes, signal_type: str | None) -> str:
-    """The signal type to hash a file (or its bytes) with: the one asked for, else by content.
+def signal_types_for(source: Path | bytes, signal_type: str | None) -> list[str]:
+    """The signal types to hash a file (or its bytes) with: the one asked for, else by content
+    (a video with sound gets ``vpdq`` and ``audio``).
 
     Raises:
         InputError: the file cannot be read or is not image, video or audio.
@@ -35,27 +36,32 @@ def signal_type_for(path: Path | bytes, signal_type: str | None) -> str:
     """
     if signal_type is not None:
         hasher(signal_type)
-        return signal_type
-    return KIND_TO_TYPE[_decode.sniff(path)]
+        return [signal_type]
+    return [KIND_TO_TYPE[kind] for kind in _decode.kinds(source)]
 
 
-def hash_file(path: Path, signal_type: str | None = None, **options: Any) -> HashedFile:
-    """Hash one file; ``rejected`` says why its quality keeps it out of banks. ``options`` go to
-    the video hasher (``fps``: frames per second, None: every frame).
+def hash_file(path: Path, signal_type: str | None = None, **options: Any) -> list[HashedFile]:
+    """Hash one file, one result per signal type; ``rejected`` says why a signal's quality keeps
+    it out of banks. ``options`` go to the hashers that take them (``fps``: video frames per
+    second, None: every frame).
 
     Raises:
         InputError: unreadable, empty, undecodable or too large.
         UsageError: an unknown signal type was asked for.
     """
-    chosen = signal_type_for(path, signal_type)
-    impl = hasher(chosen, **options)
-    signal = impl.hash(path)
+    chosen = signal_types_for(path, signal_type)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    found = HashedFile(str(path), signal, chosen, digest)
+    return [_hashed(path, name, digest, options) for name in chosen]
+
+
+def _hashed(path: Path, name: str, digest: str, options: dict[str, Any]) -> HashedFile:
+    impl = hasher(name, **options)
+    signal = impl.hash(path)
+    found = HashedFile(str(path), signal, name, digest)
     if signal.quality < impl.min_quality:
-        found.rejected = f"quality {signal.quality} is below {impl.min_quality}"
-        found.rejected_zh = f"质量 {signal.quality} 低于 {impl.min_quality}"
-    found.meta = {"file": path.name, "sha256": digest, "kind": chosen}
+        found.rejected = f"{name} quality {signal.quality} is below {impl.min_quality}"
+        found.rejected_zh = f"{name} 质量 {signal.quality} 低于 {impl.min_quality}"
+    found.meta = {"file": path.name, "sha256": digest, "kind": name}
     return found
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from synthscope.check.hashes import audio, vpdq
 from synthscope.check.hashes._cache import pdq_index
 from synthscope.check.hashes.base import Signal, Variants, hasher
-from synthscope.check.hashes.files import signal_type_for
+from synthscope.check.hashes.files import signal_types_for
 from synthscope.check.hashes.index import HammingIndex
 from synthscope.errors import InputError, SynthscopeError
 from synthscope.store import Store
@@ -126,17 +126,21 @@ class BankMatcher:
         """``{"file", "hash_matches", "error"}`` for a file or uploaded bytes (``name`` is what
         ``file`` says; default the path); read errors go into ``error``."""
         label = name if name is not None else str(source)
+        matches: list[dict[str, Any]] = []
         try:
-            impl = hasher(signal_type_for(source, None))
-            if isinstance(impl, Variants):
-                values, quality = impl.variants(source)
-                signal = Signal(impl.name, values[0], quality)
-                matches = self.match_signal(signal, values)
-            else:
-                matches = self.match_signal(impl.hash(source))
+            for signal_type in signal_types_for(source, None):
+                matches += self._match_content(source, signal_type)
         except InputError as exc:
             return {"file": label, "hash_matches": [], "error": _error(exc)}
+        matches.sort(key=lambda m: (m["distance"], m["signal_type"], m["signal_id"]))
         return {"file": label, "hash_matches": matches, "error": None}
+
+    def _match_content(self, source: Path | bytes, signal_type: str) -> list[dict[str, Any]]:
+        impl = hasher(signal_type)
+        if isinstance(impl, Variants):
+            values, quality = impl.variants(source)
+            return self.match_signal(Signal(impl.name, values[0], quality), values)
+        return self.match_signal(impl.hash(source))
 
 
 def _error(exc: SynthscopeError) -> dict[str, Any]:
