@@ -262,4 +262,5 @@ def write_atomic(path: Path, text: str) -> None:
             fh.write(text)
         os.replace(tmp, path)
     except OSError as exc:
-        raise StorageError(f"Cannot write {path}: {exc}.", zh=f"无法写入 {path}：{exc}。") from exc
+        why = exc.strerror or exc
+        raise StorageError(f"Cannot write {path}: {why}.", zh=f"无法写入 {path}：{why}。") from exc

@@ -181,7 +181,7 @@ class HammingIndex:
             os.replace(tmp, path)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)
-            raise StorageError(f"Cannot write the index {path}: {exc}.") from exc
+            raise StorageError(f"Cannot write the index {path}: {exc.strerror or exc}.") from exc
 
     @classmethod
     def load(cls, path: Path) -> HammingIndex:

@@ -97,4 +97,4 @@ def _write_private(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:
-        raise StorageError(f"Cannot write the signing key {path}: {exc}.") from exc
+        raise StorageError(f"Cannot write the signing key {path}: {exc.strerror or exc}.") from exc
