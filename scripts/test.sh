@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+# reference implementation for the watermark interop tests only; its declared deps pull in torch
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps invisible-watermark==0.2.0
 if [ -z "${SYNTHSCOPE_TEST_DATABASE_URL:-}" ]; then
   echo "note: SYNTHSCOPE_TEST_DATABASE_URL is not set: PostgreSQL store tests will be skipped." >&2
 fi

@@ -28,6 +28,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已采集 {source}：{items} 条（新增 {new}，更新 {updated}），请求 {requests} 次，"
         "重试 {retries} 次，跳过 {skipped}（运行 {run_id}{resumed}）。",
     },
+    "quota_used": {
+        "en": "API quota used by this run: {units:,} units.",
+        "zh": "本次运行消耗 API 配额：{units:,} 单位。",
+    },
     "skipped_rows": {"en": "Skipped rows (first {n}):", "zh": "跳过的行（前 {n} 条）："},
     "report_written": {"en": "Report written: {paths}", "zh": "报告已写入：{paths}"},
     "runs_header": {
@@ -35,6 +39,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "编号  来源  状态  读取  新增  跳过  查询",
     },
     "keyword_sets": {"en": "Keyword sets:", "zh": "关键词集："},
+    "check_line": {"en": "{file}: {verdict}", "zh": "{file}：{verdict}"},
+    "check_error": {"en": "{file}: not checked: {message}", "zh": "{file}：未检查：{message}"},
+    "verdict_synthetic": {"en": "synthetic", "zh": "合成内容"},
+    "verdict_likely_synthetic": {"en": "likely synthetic", "zh": "可能为合成内容"},
+    "verdict_inconclusive": {"en": "inconclusive", "zh": "无法判断"},
+    "verdict_likely_authentic": {"en": "likely authentic", "zh": "可能为真实内容"},
+    "verdict_no_evidence": {"en": "no evidence either way", "zh": "未发现证据"},
+    "label_done": {"en": "Wrote {out} ({labels}).", "zh": "已写入 {out}（{labels}）。"},
     "interrupted": {
         "en": "Interrupted; run the same command again to resume.",
         "zh": "已中断；再次运行同一命令即可从断点继续。",

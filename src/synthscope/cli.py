@@ -20,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from synthscope import _cli_check
 from synthscope._messages import msg
 from synthscope.config import Settings, load_settings
 from synthscope.errors import ExitCode, SynthscopeError, UsageError
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 observe_app = typer.Typer(help="Collect, import, measure and report deep-synthesis trends.")
 app.add_typer(observe_app, name="observe")
+_cli_check.register(app)
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 out_console = Console(highlight=False, soft_wrap=True)
@@ -175,6 +177,8 @@ def _print_collect(summary: Any, lang: str, as_json: bool) -> None:
         ),
         markup=False,
     )
+    if c.get("quota_units"):
+        out_console.print(msg("quota_used", lang, units=c["quota_units"]), markup=False)
     errors = summary.errors_zh if lang == "zh" and summary.errors_zh else summary.errors
     for line in errors[:20]:
         err_console.print(f"  {line}", markup=False)
@@ -268,6 +272,8 @@ def _print_import(summary: Any, file: Path, lang: str, as_json: bool) -> None:
         ),
         markup=False,
     )
+    if c.get("quota_units"):
+        out_console.print(msg("quota_used", lang, units=c["quota_units"]), markup=False)
     errors = summary.errors_zh if lang == "zh" and summary.errors_zh else summary.errors
     if errors:
         err_console.print(msg("skipped_rows", lang, n=min(len(errors), 20)), markup=False)

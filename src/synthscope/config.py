@@ -68,6 +68,16 @@ class Settings(BaseSettings):
     youtube_api_key: SecretStr | None = None
     tiktok_client_key: SecretStr | None = None
     tiktok_client_secret: SecretStr | None = None
+    # check/label: limits enforced before decoding, and C2PA trust (none: built-in defaults only)
+    max_bytes: int = Field(default=2_000_000_000, ge=1)
+    max_pixels: int = Field(default=100_000_000, ge=1)
+    max_duration_s: float = Field(default=4 * 3600, gt=0)
+    max_frames: int = Field(default=1_000_000, ge=1)
+    c2pa_trust_anchors: Path | None = None
+    c2pa_settings: Path | None = None
+    aigc_signing_key: Path | None = None  # Ed25519 PEM: sign ReservedCode1/2 when labelling
+    aigc_public_keys: list[Path] = Field(default_factory=list)  # verify those signatures
+    label_font: Path | None = None  # a CJK font for visible labels (default: found in system fonts)
 
     @classmethod
     def settings_customise_sources(

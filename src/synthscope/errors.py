@@ -9,7 +9,8 @@ process exit code the CLI uses (see CONTRACTS.md). Third-party errors are mapped
     SynthscopeError                exit 1 (unexpected, should not happen)
     ├── UsageError                 exit 2  bad option, unknown keyword set, bad --map
     ├── InputError                 exit 3  a file or record that cannot be read
-    │   └── RecordError                     one bad row (file + row named); import keeps the rest
+    │   ├── RecordError                     one bad row (file + row named); import keeps the rest
+    │   └── MediaError                      a media file that cannot be opened, or breaks a limit
     ├── SourceError                exit 4  a source or peer could not be reached
     └── StorageError               exit 5  the database cannot be opened, migrated or written
 """
@@ -88,3 +89,7 @@ class StorageError(SynthscopeError):
     """The store cannot be opened, migrated or written."""
 
     exit_code = ExitCode.STORAGE
+
+
+class MediaError(InputError):
+    """A media file is empty, truncated, of another type than its name says, or over a limit."""

@@ -1,1 +1,1 @@
-"""Checking content: provenance labels, known-content hash banks, detectors."""
+"""Check: provenance labels, hash matches and detectors turned into one verdict per file."""

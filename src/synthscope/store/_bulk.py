@@ -9,13 +9,13 @@ are exactly those the SQLAlchemy models write (tests read them back through the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from synthscope.observe.items import METRICS, Item
@@ -62,13 +62,14 @@ def _pg_time(value: datetime | None) -> datetime | None:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    # orjson: about 5x faster than json.dumps on the small dicts of a million-row import.
+    return None if value is None else orjson.dumps(value).decode()
 
 
 @lru_cache(maxsize=4096)
 def _keywords_json(keywords: tuple[str, ...]) -> str:
     """Few distinct keyword combinations recur across millions of items: encode each once."""
-    return json.dumps(list(keywords), ensure_ascii=False)
+    return orjson.dumps(list(keywords)).decode()
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def decode_stored(row: dict[str, Any]) -> None:
     Python values, naive UTC time text (SQLite) into aware datetimes."""
     for name in _JSON & row.keys():
         if isinstance(row[name], str):
-            row[name] = json.loads(row[name])
+            row[name] = orjson.loads(row[name])
     for name in _TIMES & row.keys():
         row[name] = _stored_time(row[name])
 
@@ -156,3 +157,22 @@ def _stored_time(value: Any) -> datetime | None:
     if not isinstance(moment, datetime):
         raise TypeError(f"not a stored time: {value!r}")
     return as_utc(moment)
+
+
+def rows_by_key(
+    conn: Connection, columns: Sequence[str], keys: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the items whose key is in ``keys``, straight from the driver.
+
+    One parameter whatever the number of keys (a JSON array on SQLite, an array on PostgreSQL):
+    an expanding ``IN`` of 20,000 bound parameters cost more to compile than to run.
+    """
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "sqlite":
+        sql = f'SELECT {names} FROM items WHERE "key" IN (SELECT value FROM json_each(?))'
+        param: Any = orjson.dumps(list(keys)).decode()
+    else:
+        sql = f'SELECT {names} FROM items WHERE "key" = ANY(%s)'
+        param = list(keys)
+    cursor = conn.exec_driver_sql(sql, (param,))
+    return list(cursor.fetchall())

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, update
 
 from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
+from synthscope.store._memo import WriteMemo
 from synthscope.store.models import ITEMS
 
 _OVERRIDABLE = (
@@ -50,9 +51,10 @@ def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
     """One item per key: a strictly newer observation overrides, otherwise gaps are filled."""
     merged: dict[str, Item] = {}
     for item in items:
-        first = merged.get(item.key)
+        key = item.key
+        first = merged.get(key)
         if first is None:
-            merged[item.key] = item
+            merged[key] = item
             continue
         newer = _is_newer(item.observed_at, first.observed_at)
         for name in _OVERRIDABLE:
@@ -120,11 +122,11 @@ _EXISTING_NAMES = tuple(c.name for c in _EXISTING_COLUMNS)
 
 
 def _existing(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """The stored rows of ``keys``, read from the driver's cursor (Row objects cost more than
-    the query on imports where a third of the rows are duplicates)."""
-    stmt = select(*_EXISTING_COLUMNS).where(ITEMS.c.key.in_(bindparam("keys", expanding=True)))
-    cursor = conn.execute(stmt, {"keys": keys}).cursor
-    rows = [dict(zip(_EXISTING_NAMES, values, strict=True)) for values in cursor.fetchall()]
+    """The stored rows of ``keys`` as dicts of model values."""
+    rows = [
+        dict(zip(_EXISTING_NAMES, values, strict=True))
+        for values in _bulk.rows_by_key(conn, _EXISTING_NAMES, keys)
+    ]
     for row in rows:
         _bulk.decode_stored(row)
     return {row["key"]: row for row in rows}
@@ -137,8 +139,13 @@ def upsert_items(
     source: str,
     run_id: int | None = None,
     now: datetime | None = None,
+    memo: WriteMemo | None = None,
 ) -> UpsertCounts:
     """Write items and their snapshots inside the caller's transaction.
+
+    ``memo`` (one per run) remembers what was written so items seen again that change nothing
+    skip reading their stored row back; pass it only if the transaction commits before the next
+    call (a rolled-back write would leave it describing rows that are not there).
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the caller maps it (see ``store.db.storage_errors``).
@@ -147,32 +154,46 @@ def upsert_items(
     batch = merge_duplicates(items)
     if not batch:
         return UpsertCounts()
-    existing = _existing(conn, list(batch))
+    ids: dict[str, int] = {}
+    if memo is not None:
+        for key, item in batch.items():
+            known = memo.unchanged_id(key, item, source)
+            if known is not None:
+                ids[key] = known
+    existing = _existing(conn, [key for key in batch if key not in ids])
     counts = UpsertCounts()
-    new_items = [it for key, it in batch.items() if key not in existing]
+    fresh = [(key, it) for key, it in batch.items() if key not in existing and key not in ids]
+    new_items = [it for _, it in fresh]
     if new_items:
         _bulk.insert_items(conn, new_items, source=source, now=now)
         counts.new = len(new_items)
-    counts.updated = _update_changed(conn, batch, existing, source, now)
+    diffs = {key: changes(row, batch[key], source) for key, row in existing.items()}
+    counts.updated = _update_changed(conn, existing, diffs, now)
     counts.unchanged = len(batch) - counts.new - counts.updated
-    ids = {key: row["id"] for key, row in existing.items()}
+    ids.update((key, row["id"]) for key, row in existing.items())
     if new_items:
-        ids.update(_ids(conn, [it.key for it in new_items]))
-    counts.snapshots = _write_snapshots(conn, batch.values(), ids, run_id, now)
+        new_ids = _ids(conn, [key for key, _ in fresh])
+        ids.update(new_ids)
+    if memo is not None:
+        for key, row in existing.items():
+            memo.remember_row({**row, **diffs[key]})
+        for key, it in fresh:
+            if key in new_ids:
+                memo.remember_item(key, it, new_ids[key], source)
+    counts.snapshots = _write_snapshots(conn, batch, ids, run_id, now)
     return counts
 
 
 def _update_changed(
     conn: Connection,
-    batch: dict[str, Item],
     existing: dict[str, dict[str, Any]],
-    source: str,
+    diffs: dict[str, dict[str, Any]],
     now: datetime,
 ) -> int:
     """Write every changed item; items changing the same columns share one executemany."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for key, row in existing.items():
-        diff = changes(row, batch[key], source)
+        diff = diffs[key]
         if diff:
             groups[tuple(sorted(diff))].append({"row_id": row["id"], "updated_at": now, **diff})
     for columns, params in groups.items():
@@ -183,24 +204,24 @@ def _update_changed(
 
 
 def _ids(conn: Connection, keys: list[str]) -> dict[str, int]:
-    stmt = select(ITEMS.c.key, ITEMS.c.id).where(ITEMS.c.key.in_(bindparam("keys", expanding=True)))
-    return {row.key: row.id for row in conn.execute(stmt, {"keys": keys})}
+    return {key: row_id for key, row_id in _bulk.rows_by_key(conn, ("key", "id"), keys)}
 
 
 def _write_snapshots(
     conn: Connection,
-    items: Iterable[Item],
+    batch: dict[str, Item],
     ids: dict[str, int],
     run_id: int | None,
     now: datetime,
 ) -> int:
     rows = []
-    for it in items:
-        if it.key not in ids:
+    for key, it in batch.items():
+        row_id = ids.get(key)
+        if row_id is None:
             continue
         if it.metrics:
-            rows.append((ids[it.key], it.observed_at or now, run_id, *_values(it.metrics)))
-        rows.extend((ids[it.key], at, run_id, *_values(counts)) for at, counts in it.history)
+            rows.append((row_id, it.observed_at or now, run_id, *_values(it.metrics)))
+        rows.extend((row_id, at, run_id, *_values(counts)) for at, counts in it.history)
     if not rows:
         return 0
     _bulk.upsert_snapshots(conn, rows)

@@ -64,10 +64,6 @@ class ItemRow(Base):
     """One unique piece of content; ``key`` is ``platform:platform_id``."""
 
     __tablename__ = "items"
-    __table_args__ = (
-        Index("ix_items_kind_year", "kind", "year"),
-        Index("ix_items_platform_year", "platform", "year"),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(512), unique=True)

@@ -18,8 +18,9 @@ from synthscope.errors import UsageError
 from synthscope.observe import metrics
 from synthscope.observe.items import CATEGORIES, KINDS, MODALITIES, REGIONS
 from synthscope.observe.sources._windowed import CollectQuery
-from synthscope.store import Store, models
+from synthscope.store import Store, cube, models
 from synthscope.store import queries as q
+from synthscope.store.cube import Cube
 from synthscope.store.runs import list_runs
 
 SCHEMA = "synthscope.report/1"
@@ -77,7 +78,8 @@ class _Builder:
         self._runs_cache: list[dict[str, Any]] | None = None
 
     def build(self) -> dict[str, Any]:
-        per_kind = {k: self._yearly("kind", q.counted(k)).get(k, {}) for k in KINDS}
+        self.cube = Cube.load(self.conn)
+        per_kind = {k: self._yearly("kind", cube.counted(k)).get(k, {}) for k in KINDS}
         self.start, self.end = self._range(per_kind)
         report: dict[str, Any] = {
             "schema": SCHEMA,
@@ -97,8 +99,8 @@ class _Builder:
         report["notes"] = self._notes(report)
         return report
 
-    def _yearly(self, group: str, where: ColumnElement[bool]) -> q.Counts:
-        return q.yearly_counts(self.conn, group, where)
+    def _yearly(self, group: str, where: cube.Where) -> q.Counts:
+        return self.cube.yearly(group, where)
 
     def _fill(self, series: Mapping[int, int | float]) -> dict[str, int | float]:
         inside = {y: v for y, v in series.items() if self.start <= y <= self.end}
@@ -112,24 +114,30 @@ class _Builder:
             raise UsageError(f"The year range is reversed: --from {start} is after --to {end}.")
         return start, end
 
-    def _in_range(self) -> ColumnElement[bool]:
+    def _in_range(self) -> cube.Where:
+        start, end = self.start, self.end
+        return lambda c: c.year is not None and start <= c.year <= end
+
+    def _in_range_sql(self) -> ColumnElement[bool]:
         return and_(ITEMS.c.year >= self.start, ITEMS.c.year <= self.end)
 
     def _totals(self) -> dict[str, Any]:
-        by_kind = q.group_counts(self.conn, "kind", ITEMS.c.id.is_not(None))
+        by_kind = self.cube.counts("kind", lambda c: True)
         return {"items": sum(by_kind.values()), "by_kind": {k: by_kind.get(k, 0) for k in KINDS}}
 
     def _content_part(self) -> dict[str, Any]:
-        content = ITEMS.c.kind.in_(("video", "post"))
-        videos = and_(q.counted("video"), self._in_range())
-        region_counts = q.group_counts(
-            self.conn, "region", and_(videos, ITEMS.c.region.is_not(None))
+        def content(c: cube.Cell) -> bool:
+            return c.kind in ("video", "post")
+
+        videos = cube.every(cube.counted("video"), self._in_range())
+        region_counts = self.cube.counts(
+            "region", cube.every(videos, lambda c: c.region is not None)
         )
-        categories = q.group_counts(
-            self.conn, "category", and_(videos, ITEMS.c.category.is_not(None))
+        categories = self.cube.counts(
+            "category", cube.every(videos, lambda c: c.category is not None)
         )
         likes, likes_n = q.metric_sums_per_year(self.conn, "likes", q.counted("video"))
-        by_region = self._yearly("region", q.counted("video"))
+        by_region = self._yearly("region", cube.counted("video"))
         fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
         return {
             "items_per_year_by_platform": {
@@ -144,7 +152,9 @@ class _Builder:
             "likes_per_year": self._fill(likes),
             "likes_per_year_n": self._fill(likes_n),
             "likes_growth_fit": {**fit.to_dict(), "n_points": fit.n_points},
-            "engagement_per_1000_plays": self._engagement(videos),
+            "engagement_per_1000_plays": self._engagement(
+                and_(q.counted("video"), self._in_range_sql())
+            ),
         }
 
     def _engagement(self, where: ColumnElement[bool]) -> dict[str, Any]:
@@ -157,11 +167,11 @@ class _Builder:
         return out
 
     def _research_part(self) -> dict[str, Any]:
-        papers, repos = q.counted("paper"), q.counted("repo")
+        papers, repos = cube.counted("paper"), cube.counted("repo")
         paper_modality = self._yearly("modality", papers)
         repo_modality = self._yearly("modality", repos)
-        in_range = and_(papers, self._in_range(), ITEMS.c.modality.is_not(None))
-        modality_counts = q.group_counts(self.conn, "modality", in_range)
+        in_range = cube.every(papers, self._in_range(), lambda c: c.modality is not None)
+        modality_counts = self.cube.counts("modality", in_range)
         return {
             "papers_per_year_by_modality": {
                 m: self._fill(paper_modality.get(m, {})) for m in MODALITIES
@@ -171,12 +181,12 @@ class _Builder:
                 m: self._fill(repo_modality.get(m, {})) for m in MODALITIES
             },
             "papers_without_arxiv_id": sum(
-                q.group_counts(
-                    self.conn, "kind", and_(ITEMS.c.kind == "paper", ITEMS.c.platform != "arxiv")
+                self.cube.counts(
+                    "kind", lambda c: c.kind == "paper" and c.platform != "arxiv"
                 ).values()
             ),
             "star_history": self._star_history(),
-            "star_thresholds": self._star_thresholds(repos),
+            "star_thresholds": self._star_thresholds(q.counted("repo")),
         }
 
     def _star_history(self) -> dict[str, list[list[Any]]]:
@@ -219,7 +229,7 @@ class _Builder:
         }
 
     def _note(self, kind: str, set_name: str, terms: Sequence[str]) -> dict[str, Any]:
-        cov = q.coverage(self.conn, and_(q.counted(kind), self._in_range()))
+        cov = self.cube.coverage(cube.every(cube.counted(kind), self._in_range()))
         return {
             "sources": self._sources(kind),
             "platforms": cov["platforms"],

@@ -16,7 +16,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -92,16 +92,18 @@ class Fetcher:
         *,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        accept: Collection[int] = (),
     ) -> Any:
         """GET ``url`` and return ``parse(response)``.
 
         ``parse`` raises :class:`Retryable` for a body worth fetching again (truncated, an error
-        page) and :class:`SourceError` for one that will never work.
+        page) and :class:`SourceError` for one that will never work. Client-error statuses in
+        ``accept`` (e.g. 404 for a deleted repository) go to ``parse`` instead of failing.
 
         Raises:
             SourceError: the source could not be reached or kept failing after every attempt.
         """
-        return self._call("GET", url, parse, params=params, headers=headers)
+        return self._call("GET", url, parse, params=params, headers=headers, accept=accept)
 
     def post(
         self,
@@ -111,13 +113,16 @@ class Fetcher:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         json: Any = None,
+        data: Mapping[str, str] | None = None,
     ) -> Any:
-        """POST ``json`` to ``url``; like :meth:`get`.
+        """POST ``json`` (or the form ``data``) to ``url``; like :meth:`get`.
 
         Raises:
             SourceError: as :meth:`get`.
         """
-        return self._call("POST", url, parse, params=params, headers=headers, json=json)
+        return self._call(
+            "POST", url, parse, params=params, headers=headers, json=json, data=data, accept=()
+        )
 
     def _call(self, method: str, url: str, parse: Parse, **kwargs: Any) -> Any:
         shown = redact(str(httpx.URL(url, params=kwargs.get("params") or None)))
@@ -139,11 +144,15 @@ class Fetcher:
     def _once(self, method: str, url: str, parse: Parse, kwargs: dict[str, Any]) -> Any:
         self._pace()
         self.stats.requests += 1
+        accept = kwargs.pop("accept", ())
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TransportError as exc:
             raise Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
-        self._check_status(response)
+        finally:
+            kwargs["accept"] = accept
+        if response.status_code not in accept:
+            self._check_status(response)
         return parse(response)
 
     def _pace(self) -> None:
@@ -228,7 +237,7 @@ def redact(url: str) -> str:
         (k, "***" if k.lower() in _SECRET_PARAMS else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
-    return urlunsplit(parts._replace(query=urlencode(pairs, safe=':/[]"')))
+    return urlunsplit(parts._replace(query=urlencode(pairs, safe=':/[]"*')))
 
 
 def looks_like_html(response: httpx.Response) -> bool:

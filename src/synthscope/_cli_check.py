@@ -1,0 +1,120 @@
+"""``synthscope check`` and ``synthscope label``: parse, call one library function, render."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from synthscope._messages import msg
+from synthscope.errors import ExitCode, UsageError
+
+
+def _cli() -> Any:
+    from synthscope import cli
+
+    return cli
+
+
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Files to check.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One synthscope.check/1 JSON object per file, per line.")
+    ] = False,
+) -> None:
+    """Read provenance labels (C2PA, GB 45438, watermarks) and give a verdict per file."""
+    from synthscope.check.scan import check_paths
+
+    cli = _cli()
+    settings = cli.settings()
+    failed = False
+    for result in check_paths(files, settings):
+        failed = failed or result["error"] is not None
+        if as_json:
+            cli.out_console.print(
+                json.dumps(result, ensure_ascii=False), markup=False, soft_wrap=True
+            )
+        else:
+            cli.out_console.print(_summary(result, settings.lang), markup=False)
+    if failed:
+        raise typer.Exit(int(ExitCode.INPUT))
+
+
+def _summary(result: dict[str, Any], lang: str) -> str:
+    if result["error"] is not None:
+        return msg("check_error", lang, file=result["file"], message=result["error"]["message"])
+    verdict = result["verdict"]
+    lines = [
+        msg(
+            "check_line",
+            lang,
+            file=result["file"],
+            verdict=msg(f"verdict_{verdict['label']}", lang),
+        )
+    ]
+    lines += [f"  - {reason}" for reason in verdict["reasons"]]
+    return "\n".join(lines)
+
+
+def _payload(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text, 0)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise UsageError(
+            f"--watermark must be a 32-bit number (0 to 4294967295 or 0x...), not {text!r}.",
+            zh=f"--watermark 必须是 32 位数字（0 到 4294967295 或 0x...），而不是 {text!r}。",
+        )
+    return value
+
+
+def label(
+    file: Annotated[Path, typer.Argument(help="The file to label (left unchanged).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the labelled copy.")],
+    aigc: Annotated[
+        str | None, typer.Option("--aigc", help='GB 45438 fields as JSON, e.g. {"Label":"1",...}.')
+    ] = None,
+    propagate: Annotated[
+        str | None,
+        typer.Option("--propagate", help='{"ContentPropagator":"...","PropagateID":"..."}.'),
+    ] = None,
+    c2pa_cert: Annotated[
+        Path | None, typer.Option("--c2pa-cert", help="PEM certificate chain for C2PA signing.")
+    ] = None,
+    c2pa_key: Annotated[
+        Path | None, typer.Option("--c2pa-key", help="PEM private key for C2PA signing.")
+    ] = None,
+    visible: Annotated[
+        str | None,
+        typer.Option("--visible", help="Add a visible/audible label (text; empty: the default)."),
+    ] = None,
+    watermark: Annotated[
+        str | None, typer.Option("--watermark", help="Embed a 32-bit invisible watermark payload.")
+    ] = None,
+) -> None:
+    """Write the implicit label, C2PA, an explicit label and a watermark into a new file."""
+    from synthscope.check.label import LabelRequest, label_file, parse_json_option
+
+    request = LabelRequest(
+        aigc=parse_json_option(aigc, "--aigc"),
+        propagate=parse_json_option(propagate, "--propagate"),
+        c2pa_cert=c2pa_cert,
+        c2pa_key=c2pa_key,
+        visible=visible,
+        watermark=_payload(watermark),
+    )
+    cli = _cli()
+    written = label_file(file, out, request, cli.settings())
+    lang = cli.settings().lang
+    cli.out_console.print(msg("label_done", lang, out=out, labels=", ".join(written)), markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``check`` and ``label`` to the root app."""
+    app.command("check")(check)
+    app.command("label")(label)

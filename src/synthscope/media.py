@@ -1,0 +1,236 @@
+"""Media: the bytes of one file, its real type, and decoding on demand within limits.
+
+A file is identified from its content (see :mod:`synthscope._sniff`), and every limit that can be
+checked from a header (bytes, pixels, duration, frames) is checked before anything is decoded, so a
+decompression bomb or a truncated upload is refused with one sentence instead of eating the machine.
+Media never changes a file: writers return new bytes and :func:`write_atomic` puts them in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from synthscope._sniff import FileType, extension_family, sniff
+from synthscope.errors import MediaError
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+    from synthscope.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Upper bounds checked before decoding."""
+
+    max_bytes: int = 2_000_000_000
+    max_pixels: int = 100_000_000
+    max_duration_s: float = 4 * 3600
+    max_frames: int = 1_000_000
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        """The limits configured in ``settings``."""
+        return cls(
+            settings.max_bytes, settings.max_pixels, settings.max_duration_s, settings.max_frames
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamInfo:
+    """What a container header says about an audio or video file."""
+
+    duration_s: float
+    frames: int
+    width: int
+    height: int
+    has_video: bool
+    has_audio: bool
+
+
+class Media:
+    """One file's bytes and real type; decoded lazily. Build it with :meth:`open`."""
+
+    def __init__(self, data: bytes, name: str, file_type: FileType, limits: Limits) -> None:
+        self.data = data
+        self.name = name
+        self.type = file_type
+        self.limits = limits
+        self._image: Image.Image | None = None
+
+    @classmethod
+    def open(
+        cls, source: str | os.PathLike[str] | bytes, *, name: str = "", limits: Limits | None = None
+    ) -> Media:
+        """Read ``source`` (a path or the bytes themselves) and identify its type.
+
+        Raises:
+            MediaError: the file is missing, empty, too large, or its extension names another type.
+        """
+        limits = limits or Limits()
+        if isinstance(source, bytes):
+            data, name = source, name
+        else:
+            data, name = _read(Path(source), limits), name or str(source)
+        if not data:
+            raise MediaError(f"{name or 'The input'} is empty.", zh=f"{name or '输入'} 是空文件。")
+        if len(data) > limits.max_bytes:
+            raise _too_big(name, len(data), limits.max_bytes)
+        file_type = sniff(data, name)
+        _check_extension(name, file_type)
+        _check_declared_size(name, data)
+        return cls(data, name, file_type, limits)
+
+    @property
+    def kind(self) -> str:
+        """image, video, audio, text or other."""
+        return self.type.kind
+
+    @property
+    def mime(self) -> str:
+        """The MIME type found from the content."""
+        return self.type.mime
+
+    @cached_property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the bytes."""
+        return hashlib.sha256(self.data).hexdigest()
+
+    def image(self) -> Image.Image:
+        """The decoded image (first frame), after checking its pixel count.
+
+        Raises:
+            MediaError: not an image, over the pixel or frame limit, truncated or corrupt.
+        """
+        from synthscope._decode import open_image
+
+        if self._image is None:
+            self._image = open_image(self)
+        return self._image
+
+    def pixels(self) -> np.ndarray[Any, Any]:
+        """Decoded pixels of an image, or of every video frame stacked (frames x h x w x 3).
+
+        Raises:
+            MediaError: not decodable within the limits.
+        """
+        from synthscope._decode import decoded_pixels
+
+        return decoded_pixels(self)
+
+    def samples(self) -> np.ndarray[Any, Any]:
+        """Decoded audio samples (frames x channels), as the file stores them.
+
+        Raises:
+            MediaError: not decodable within the limits.
+        """
+        from synthscope._decode import decoded_samples
+
+        return decoded_samples(self)
+
+    def stream_info(self) -> StreamInfo:
+        """Duration, frame count and size from the container header (audio and video).
+
+        Raises:
+            MediaError: the header cannot be read or breaks a limit.
+        """
+        from synthscope._decode import probe
+
+        return probe(self)
+
+    def verify(self) -> None:
+        """Check that the content can be read within the limits: images are decoded, audio and
+        video containers probed (cheap: no frame is decoded).
+
+        Raises:
+            MediaError: truncated, corrupt or over a limit.
+        """
+        if self.kind == "image":
+            self.image()
+        elif self.kind in ("audio", "video"):
+            self.stream_info()
+
+    def replace(self, data: bytes) -> Media:
+        """A Media of the same name holding ``data`` (what a writer produced).
+
+        Raises:
+            MediaError: ``data`` is not a readable file.
+        """
+        return Media.open(data, name=self.name, limits=self.limits)
+
+
+def _read(path: Path, limits: Limits) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise _too_big(str(path), size, limits.max_bytes)
+        return path.read_bytes()
+    except IsADirectoryError as exc:
+        raise MediaError(
+            f"{path} is a folder, not a file.", zh=f"{path} 是文件夹，不是文件。"
+        ) from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise MediaError(
+            f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：{reason}。"
+        ) from exc
+
+
+def _too_big(name: str, size: int, limit: int) -> MediaError:
+    return MediaError(
+        f"{name} has {size:,} bytes, more than the limit of {limit:,}.",
+        zh=f"{name} 有 {size:,} 字节，超过上限 {limit:,}。",
+    )
+
+
+def _check_extension(name: str, file_type: FileType) -> None:
+    claimed = extension_family(name)
+    if claimed is None or claimed == file_type.family:
+        return
+    raise MediaError(
+        f"{name} is named like a {claimed} file but its content is {file_type.mime}.",
+        zh=f"{name} 的扩展名表示 {claimed} 文件，但内容是 {file_type.mime}。",
+    )
+
+
+def _check_declared_size(name: str, data: bytes) -> None:
+    # RIFF (WAV, WebP) states its own length: a shorter file was cut off in transfer
+    if data[:4] == b"RIFF" and len(data) >= 8:
+        declared = 8 + int.from_bytes(data[4:8], "little")
+        if declared > len(data) + 1:
+            raise MediaError(
+                f"{name or 'The input'} is truncated: {len(data):,} of {declared:,} bytes.",
+                zh=f"{name or '输入'} 不完整：只有 {declared:,} 字节中的 {len(data):,}。",
+            )
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Raises:
+        MediaError: the folder cannot be written.
+    """
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise MediaError(
+            f"Cannot write {target}: {reason}.", zh=f"无法写入 {target}：{reason}。"
+        ) from exc
+
+
+def as_stream(media: Media) -> io.BytesIO:
+    """A fresh in-memory stream over the bytes (for libraries that want a file object)."""
+    return io.BytesIO(media.data)

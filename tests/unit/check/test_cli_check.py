@@ -1,0 +1,123 @@
+"""check and label on the command line: JSON lines, exit codes, zh/en, round trip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synthscope.check.labels import _examples as ex
+from synthscope.check.labels._testca import throwaway_chain
+from synthscope.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_label_then_check_reads_back_everything(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    chain = throwaway_chain()
+    (tmp_path / "cert.pem").write_bytes(chain.chain_pem)
+    (tmp_path / "key.pem").write_bytes(chain.key_pem)
+    src, out = tmp_path / "in.jpg", tmp_path / "out.jpg"
+    src.write_bytes(ex.image_bytes("JPEG"))
+    aigc = '{"Label":"1","ContentProducer":"0011CODE","ProduceID":"p-1"}'
+    code, text, err = run(
+        capsys,
+        "label",
+        str(src),
+        "--out",
+        str(out),
+        "--aigc",
+        aigc,
+        "--c2pa-cert",
+        str(tmp_path / "cert.pem"),
+        "--c2pa-key",
+        str(tmp_path / "key.pem"),
+    )
+    assert code == 0, err
+    assert "gb45438, c2pa" in text and src.read_bytes() == ex.image_bytes("JPEG")
+    code, text, _ = run(capsys, "check", "--json", str(out), str(src))
+    first, second = (json.loads(line) for line in text.splitlines())
+    assert code == 0 and first["verdict"]["label"] == "synthetic"
+    assert first["aigc"]["fields"]["ProduceID"] == "p-1" and first["c2pa"]["state"] == "Valid"
+    assert second["verdict"]["label"] == "no_evidence"
+
+
+def test_propagation_keeps_the_producer(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    src, mid, out = tmp_path / "a.md", tmp_path / "b.md", tmp_path / "c.md"
+    src.write_text("# hi\n")
+    run(
+        capsys,
+        "label",
+        str(src),
+        "--out",
+        str(mid),
+        "--aigc",
+        '{"Label":"2","ContentProducer":"P","ProduceID":"1"}',
+    )
+    code, _, err = run(
+        capsys,
+        "label",
+        str(mid),
+        "--out",
+        str(out),
+        "--propagate",
+        '{"ContentPropagator":"Q","PropagateID":"9"}',
+    )
+    assert code == 0, err
+    _, text, _ = run(capsys, "check", "--json", str(out))
+    fields = json.loads(text)["aigc"]["fields"]
+    assert (fields["ContentProducer"], fields["ContentPropagator"], fields["PropagateID"]) == (
+        "P",
+        "Q",
+        "9",
+    )
+
+
+def test_unreadable_file_gives_an_object_and_exit_3(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    code, text, err = run(capsys, "check", "--json", str(empty))
+    assert code == 3 and json.loads(text)["error"]["code"] == 3 and "Traceback" not in err
+    code, text, _ = run(capsys, "--lang", "zh", "check", str(empty))
+    assert code == 3 and "空文件" in text
+
+
+def test_label_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    src = tmp_path / "a.png"
+    src.write_bytes(ex.image_bytes("PNG"))
+    code, _, err = run(capsys, "label", str(src), "--out", str(tmp_path / "b.png"))
+    assert code == 2 and "Nothing to write" in err
+    code, _, err = run(capsys, "label", str(src), "--out", str(src), "--aigc", "{}")
+    assert code == 2 and "never changed in place" in err
+    code, _, err = run(
+        capsys, "label", str(src), "--out", str(tmp_path / "c.png"), "--aigc", '{"Label":"7"}'
+    )
+    assert code == 2 and "Label must be 1, 2 or 3" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("cut.wav", ex.audio_bytes("WAV")[:60]),
+        ("cut.jpg", ex.image_bytes("JPEG", 300, 300)[:400]),
+        ("cut.mp4", ex.video_bytes("mp4")[:300]),
+        ("fake.jpg", ex.image_bytes("PNG")),
+    ],
+)
+def test_truncated_or_lying_files_give_error_objects(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, data: bytes
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    code, text, err = run(capsys, "check", "--json", str(path))
+    record = json.loads(text)
+    assert code == 3 and record["error"]["code"] == 3 and "Traceback" not in err
