@@ -363,6 +363,11 @@ def version() -> None:
     out_console.print(__version__)
 
 
+from synthscope._cli_bank import bank_app  # noqa: E402  (its commands use the helpers above)
+
+app.add_typer(bank_app, name="bank")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning errors into one sentence and an exit code.
 
