@@ -367,6 +367,9 @@ from synthscope._cli_service import apikey_app, serve  # noqa: E402  (uses the h
 
 app.add_typer(apikey_app, name="apikey")
 app.command("serve")(serve)
+from synthscope._cli_bank import bank_app  # noqa: E402  (its commands use the helpers above)
+
+app.add_typer(bank_app, name="bank")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -132,3 +132,51 @@ class RunRow(Base):
 ITEMS = cast(Table, ItemRow.__table__)
 SNAPSHOTS = cast(Table, SnapshotRow.__table__)
 RUNS = cast(Table, RunRow.__table__)
+
+
+class BankRow(Base):
+    """A hash bank: known deep-synthesis content one platform keeps and may share.
+
+    ``seq`` counts the bank's changes; every signal row carries the ``seq`` of its last change,
+    so an export "since checkpoint N" is the signals with ``seq > N``.
+    """
+
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str | None] = mapped_column(String(128))
+    visibility: Mapped[str] = mapped_column(String(16), default="private")
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignalRow(Base):
+    """One hash in a bank; ``key`` is sha256 of ``type:value`` (its public id is the first 16
+    digits). Removal is soft: ``removed_at`` and ``removed_reason`` are set, the row stays."""
+
+    __tablename__ = "signals"
+    __table_args__ = (
+        UniqueConstraint("bank_id", "key", name="uq_signals_bank_key"),
+        Index("ix_signals_bank_seq", "bank_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    signal_type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(Text)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    added_by: Mapped[str | None] = mapped_column(String(128))
+    origin: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+BANKS = cast(Table, BankRow.__table__)
+SIGNALS = cast(Table, SignalRow.__table__)

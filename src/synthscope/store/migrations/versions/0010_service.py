@@ -1,7 +1,7 @@
 """Web service tables: API keys, background jobs, audit log of bank changes.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-25
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

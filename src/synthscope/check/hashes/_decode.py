@@ -1,0 +1,181 @@
+"""Decoding for the hashers: images with Pillow, video and audio with PyAV.
+
+This is the one place where files become pixels or samples, so the check pipeline's ``Media`` can
+replace it later. Every failure becomes an :class:`InputError` that names the file.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from synthscope.errors import InputError
+
+# Pillow's own bomb limit (about 89 megapixels); larger images are refused, not decoded.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+
+
+def describe(source: Path | str | bytes) -> str:
+    """How messages name a source: its path, or ``<N bytes>``."""
+    return f"<{len(source)} bytes>" if isinstance(source, bytes) else str(source)
+
+
+def _open_binary(source: Path | str | bytes) -> IO[bytes]:
+    if isinstance(source, bytes):
+        if not source:
+            raise InputError("The content is empty (0 bytes).", zh="内容为空（0 字节）。")
+        return io.BytesIO(source)
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+        if size == 0:
+            raise InputError(f"{path} is empty (0 bytes).", zh=f"{path} 是空文件（0 字节）。")
+        return path.open("rb")
+    except OSError as exc:
+        raise InputError(
+            f"Cannot read {path}: {exc.strerror or exc}.",
+            zh=f"无法读取 {path}：{exc.strerror or exc}。",
+        ) from exc
+
+
+def _not_decodable(source: Path | str | bytes, what: str, exc: BaseException) -> InputError:
+    name = describe(source)
+    return InputError(
+        f"{name} cannot be decoded as {what}: {exc}.", zh=f"{name} 无法作为{what}解码：{exc}。"
+    )
+
+
+def open_image(source: Path | str | bytes) -> Image.Image:
+    """The decoded image (pixels loaded, EXIF orientation not applied).
+
+    Raises:
+        InputError: empty, unreadable, not an image, or larger than ``MAX_PIXELS``.
+    """
+    fh = _open_binary(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(fh)
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise _too_large(source, width, height)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_large(source, 0, 0) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise _not_decodable(source, "an image", exc) from exc
+    finally:
+        fh.close()
+    return image
+
+
+def _too_large(source: Path | str | bytes, width: int, height: int) -> InputError:
+    name, size = describe(source), f" ({width}x{height})" if width else ""
+    return InputError(
+        f"{name} is too large to decode{size}: more than {MAX_PIXELS:,} pixels.",
+        zh=f"{name} 太大{size}，超过 {MAX_PIXELS:,} 像素，拒绝解码。",
+    )
+
+
+def _open_container(source: Path | str | bytes) -> Any:
+    import av
+
+    fh = _open_binary(source)
+    try:
+        return av.open(fh, mode="r")
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        fh.close()
+        raise _not_decodable(source, "audio/video", exc) from exc
+
+
+def video_frames(source: Path | str | bytes, fps: float | None) -> Iterator[tuple[int, float, Any]]:
+    """(index, seconds, RGB array) of every decoded frame, or of the first frame at or after each
+    ``1/fps`` seconds when ``fps`` is given.
+
+    Raises:
+        InputError: no video stream, or the stream cannot be decoded.
+    """
+    import av
+
+    container = _open_container(source)
+    try:
+        if not container.streams.video:
+            raise InputError(
+                f"{describe(source)} has no video stream.", zh=f"{describe(source)} 没有视频流。"
+            )
+        stream = container.streams.video[0]
+        next_time = 0.0
+        for index, frame in enumerate(container.decode(stream)):
+            seconds = (
+                float(frame.time)
+                if frame.time is not None
+                else index / float(stream.average_rate or 25)
+            )
+            if fps is not None and seconds + 1e-6 < next_time:
+                continue
+            next_time = (int(seconds * fps + 1e-6) + 1) / fps if fps else 0.0
+            yield index, seconds, frame.to_ndarray(format="rgb24")
+    except av.FFmpegError as exc:
+        raise _not_decodable(source, "video", exc) from exc
+    finally:
+        container.close()
+
+
+def audio_samples(source: Path | str | bytes, rate: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """The first audio stream as mono float32 samples at ``rate`` Hz.
+
+    Raises:
+        InputError: no audio stream, or it cannot be decoded.
+    """
+    import av
+
+    container = _open_container(source)
+    try:
+        if not container.streams.audio:
+            raise InputError(
+                f"{describe(source)} has no audio stream.", zh=f"{describe(source)} 没有音频流。"
+            )
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        chunks: list[np.ndarray[Any, Any]] = []
+        for frame in container.decode(container.streams.audio[0]):
+            chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
+        chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
+    except av.FFmpegError as exc:
+        raise _not_decodable(source, "audio", exc) from exc
+    finally:
+        container.close()
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+
+
+def kinds(source: Path | str | bytes) -> list[str]:
+    """What the content holds, from its bytes (not its name): ``["image"]``, or ``"video"``
+    and/or ``"audio"`` for a container with those streams.
+
+    Raises:
+        InputError: empty, unreadable, or none of the three.
+    """
+    fh = _open_binary(source)
+    try:
+        Image.open(fh)
+        return ["image"]
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        pass
+    finally:
+        fh.close()
+    container = _open_container(source)
+    try:
+        found = [k for k in ("video", "audio") if getattr(container.streams, k)]
+    finally:
+        container.close()
+    if found:
+        return found
+    name = describe(source)
+    raise InputError(
+        f"{name} is not an image, video or audio file.", zh=f"{name} 不是图像、视频或音频文件。"
+    )
