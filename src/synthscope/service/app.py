@@ -20,10 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from synthscope import __version__
 from synthscope.config import Settings
-from synthscope.service import api, errors, pages
+from synthscope.service import api, banks, errors, pages
 from synthscope.service.deps import Services
 from synthscope.service.jobs import JobRunner
 from synthscope.service.keys import KeyCache
+from synthscope.service.matchers import Matchers, index_cache_dir
 from synthscope.service.ratelimit import RateLimiter
 from synthscope.service.reports import ReportCache
 from synthscope.store import Store
@@ -71,6 +72,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(banks.router)
     app.include_router(pages.router)
     return app
 
@@ -87,6 +89,7 @@ def _services(settings: Settings, store: Store) -> Services:
         templates=templates,
         reports=ReportCache(store, settings),
         keys=KeyCache(store),
+        matchers=Matchers(store, index_cache_dir()),
     )
 
 

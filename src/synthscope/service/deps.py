@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,6 +17,9 @@ from synthscope.service.keys import ApiKey, KeyCache
 from synthscope.service.ratelimit import RateLimiter, retry_after
 from synthscope.service.reports import ReportCache
 from synthscope.store import Store
+
+if TYPE_CHECKING:
+    from synthscope.service.matchers import Matchers
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `synthscope apikey create`.")
 
@@ -33,6 +36,7 @@ class Services:
     templates: Jinja2Templates
     reports: ReportCache
     keys: KeyCache
+    matchers: Matchers
 
 
 async def services(request: Request) -> Services:
