@@ -24,13 +24,17 @@ def check(
         bool, typer.Option("--json", help="One synthscope.check/1 JSON object per file, per line.")
     ] = False,
 ) -> None:
-    """Read provenance labels (C2PA, GB 45438, watermarks) and give a verdict per file."""
+    """Read provenance labels (C2PA, GB 45438, watermarks), match the hash banks in the store,
+    and give a verdict per file."""
+    from synthscope._cli_bank import _index_cache
+    from synthscope.check.bank_evidence import BankEvidence
     from synthscope.check.scan import check_paths
 
     cli = _cli()
     settings = cli.settings()
+    banks = BankEvidence(cli._open_store(), _index_cache())
     failed = False
-    for result in check_paths(files, settings):
+    for result in check_paths(files, settings, [banks.findings]):
         failed = failed or result["error"] is not None
         if as_json:
             cli.out_console.print(

@@ -7,7 +7,7 @@ place that turns findings into a verdict, so a new kind of evidence only has to 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from synthscope.errors import InputError
 from synthscope.media import Limits, Media
 
 SCHEMA = "synthscope.check/1"
+Evidence = Callable[[Media], list[Finding]]
 VERDICTS = ("synthetic", "likely_synthetic", "inconclusive", "likely_authentic", "no_evidence")
 _LIST_SECTIONS = ("watermarks", "hash_matches", "detectors")
 
@@ -120,12 +121,18 @@ def error_record(name: str, error: InputError, lang: str = "en") -> dict[str, An
 
 
 def check_paths(
-    paths: Iterable[str | os.PathLike[str]], settings: Settings | None = None
+    paths: Iterable[str | os.PathLike[str]],
+    settings: Settings | None = None,
+    evidence: Sequence[Evidence] = (),
 ) -> Iterator[dict[str, Any]]:
     """One ``synthscope.check/1`` object per path, in order; unreadable files yield an error object.
 
+    ``evidence``: further sources of findings (hash banks, detectors), each a callable from the
+    opened media to its findings.
+
     Raises:
         UsageError: the labelers' settings (e.g. C2PA trust) are unusable.
+        StorageError: an evidence source cannot read the store.
     """
     settings = settings or Settings()
     labelers = default_labelers(settings)
@@ -133,6 +140,7 @@ def check_paths(
     for path in paths:
         try:
             media = Media.open(path, limits=limits)
-            yield record(media, scan(media, labelers), settings.lang)
+            extra = [f for source in evidence for f in source(media)]
+            yield record(media, scan(media, labelers, extra), settings.lang)
         except InputError as exc:
             yield error_record(str(path), exc, settings.lang)

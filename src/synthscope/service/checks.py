@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from synthscope._sniff import sniff
+from synthscope.check.bank_evidence import BankEvidence
 from synthscope.check.scan import default_labelers, error_record, record, scan
 from synthscope.config import Settings
 from synthscope.errors import InputError
@@ -17,10 +18,12 @@ from synthscope.media import Limits, Media
 from synthscope.service.errors import ApiError
 from synthscope.service.jobs import Progress, Work
 from synthscope.service.uploads import discard
+from synthscope.store import Store
 
 CHECKABLE = ("image", "video", "audio", "text")
 SNIFF_BYTES = 1 << 16
 _LABELERS: dict[int, list[Any]] = {}
+_BANKS: dict[int, BankEvidence] = {}
 
 
 def _labelers(settings: Settings) -> list[Any]:
@@ -28,6 +31,13 @@ def _labelers(settings: Settings) -> list[Any]:
     if id(settings) not in _LABELERS:
         _LABELERS[id(settings)] = default_labelers(settings)
     return _LABELERS[id(settings)]
+
+
+def _banks(store: Store) -> BankEvidence:
+    """Bank matching for ``store``, kept between checks (reloaded when a bank changes)."""
+    if id(store) not in _BANKS:
+        _BANKS[id(store)] = BankEvidence(store)
+    return _BANKS[id(store)]
 
 
 def refuse_unknown_type(path: Path, name: str) -> str:
@@ -46,13 +56,15 @@ def refuse_unknown_type(path: Path, name: str) -> str:
     return found.kind
 
 
-def check_work(settings: Settings, path: Path, name: str, keep: bool) -> Work:
+def check_work(
+    settings: Settings, path: Path, name: str, keep: bool, store: Store | None = None
+) -> Work:
     """The job that checks ``path`` (shown to the user as ``name``), then deletes it unless
     ``keep``. Its result is ``{"check": <synthscope.check/1 en>, "check_zh": <same, zh>}``."""
 
     def work(progress: Progress) -> dict[str, Any]:
         try:
-            return _check(settings, path, name, progress)
+            return _check(settings, path, name, progress, store)
         finally:
             if not keep:
                 discard(path)
@@ -60,11 +72,15 @@ def check_work(settings: Settings, path: Path, name: str, keep: bool) -> Work:
     return work
 
 
-def _check(settings: Settings, path: Path, name: str, progress: Progress) -> dict[str, Any]:
+def _check(
+    settings: Settings, path: Path, name: str, progress: Progress, store: Store | None
+) -> dict[str, Any]:
     try:
         media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
         progress(0.2)
-        verdict = scan(media, _labelers(settings))
+        extra = _banks(store).findings(media) if store is not None else []
+        progress(0.5)
+        verdict = scan(media, _labelers(settings), extra)
     except InputError as exc:
         return {"check": error_record(name, exc, "en"), "check_zh": error_record(name, exc, "zh")}
     progress(0.9)

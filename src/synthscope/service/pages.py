@@ -95,7 +95,7 @@ def start_check_job(svc: Services, path: Path, name: str, keep: bool, key_id: in
         discard(path)
         raise
     params = {"file": name, "keep": keep}
-    work = checks.check_work(svc.settings, path, name, keep)
+    work = checks.check_work(svc.settings, path, name, keep, svc.store)
     job_id = svc.jobs.submit("check", work, params=params, key_id=key_id)
     if keep:
         svc.jobs.set_result(job_id, kept_file=str(path))

@@ -128,3 +128,23 @@ def test_page_checks_pasted_text_and_shows_the_verdict_in_both_languages(
     assert "pasted-text.txt" in english and "has been deleted" in english
     assert "未发现合成迹象" in client.get(f"{job_url}?lang=zh").text
     assert uploads(settings) == []
+
+
+def test_a_check_reports_bank_matches_and_reads_synthetic(client: TestClient, key: Key) -> None:
+    from synthscope.check.hashes.pdq import PdqHasher, _picture
+
+    writer = key("bank:write", "bank:read")
+    assert client.post("/api/v1/banks", json={"name": "fakes"}, headers=writer).status_code == 201
+    buffer = io.BytesIO()
+    _picture(31).save(buffer, format="PNG")
+    known = buffer.getvalue()
+    value = PdqHasher().hash(known).value
+    body = {"signals": [{"signal_type": "pdq", "value": value}]}
+    assert client.post("/api/v1/banks/fakes/signals", json=body, headers=writer).status_code < 300
+    answer = client.post(
+        "/api/v1/checks", files={"file": ("again.png", known, "image/png")}, headers=key("check")
+    )
+    result = answer.json()["result"]
+    assert result["verdict"]["label"] == "synthetic"
+    assert result["hash_matches"][0]["bank"] == "fakes"
+    assert result["hash_matches"][0]["distance"] == 0
