@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install synthscope into .venv, import the trend lists
 # (the reference paper lists in $SYNTHSCOPE_REFERENCE_DATA/trends/lists, plus any files given as
-# arguments) into the SQLite store in the user data directory, and write the trends report to
-# out/report/ (report.html, report.md, report.json). Re-running changes nothing in the store.
+# arguments) into the SQLite store in the user data directory, write the trends report to
+# out/report/ (report.html, report.md, report.json), then start the web service (public checking
+# page, dashboard, API) on http://127.0.0.1:8000 until Ctrl-C. Re-running changes nothing in the
+# store. SYNTHSCOPE_NO_SERVE=1 stops after the report (scripts, CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -22,3 +24,7 @@ for f in "$@"; do
   .venv/bin/synthscope observe import "$f"
 done
 .venv/bin/synthscope --lang "$LANG_OPT" observe report --out out/report
+if [ -z "${SYNTHSCOPE_NO_SERVE:-}" ]; then
+  echo "Report written to out/report/. Serving http://127.0.0.1:8000 (Ctrl-C to stop)." >&2
+  exec .venv/bin/synthscope serve --host 127.0.0.1 --port 8000
+fi
