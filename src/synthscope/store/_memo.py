@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from synthscope.observe.items import Item
@@ -35,6 +36,8 @@ TRACKED = (
     "year",
 )
 _BITS = {name: 1 << i for i, name in enumerate(TRACKED)}
+_BIT_LIST = tuple(_BITS.values())
+_TRACKED_OF = attrgetter(*TRACKED)
 
 
 @dataclass(slots=True, frozen=True)
@@ -53,7 +56,7 @@ class WriteMemo:
     def __init__(self, limit: int = 2_000_000) -> None:
         self.limit = limit
         self._seen: dict[str, _Seen] = {}
-        self._sets: dict[frozenset[str], frozenset[str]] = {}
+        self._sets: dict[tuple[str, ...], frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self._seen)
@@ -118,16 +121,19 @@ class WriteMemo:
         )
 
     def _intern(self, values: Any) -> frozenset[str]:
-        key = frozenset(values)
-        return self._sets.setdefault(key, key)
+        # Keyed by the values as given (a tuple of keywords, a dict's keys, a list of sources):
+        # the same few combinations recur across millions of items.
+        key = tuple(values)
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = frozenset(key)
+        return found
 
 
 _ALL = (1 << len(TRACKED)) - 1
 
 
 def _filled(item: Item) -> int:
-    mask = 0
-    for name, bit in _BITS.items():
-        if getattr(item, name) is not None:
-            mask |= bit
-    return mask
+    return sum(
+        bit for bit, value in zip(_BIT_LIST, _TRACKED_OF(item), strict=True) if value is not None
+    )
