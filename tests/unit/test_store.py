@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -209,49 +208,3 @@ def test_count_of_items(store: Store) -> None:
         upsert_items(conn, [video(f"{i:011d}") for i in range(30)], source="file")
     with store.reading() as conn:
         assert conn.execute(select(func.count()).select_from(ItemRow.__table__)).scalar() == 30
-
-
-_keys = st.sampled_from(["aaaaaaaaaaa", "bbbbbbbbbbb", "ccccccccccc"])
-_item_st = st.builds(
-    lambda vid, title, author, category, keywords, raw, day, metrics: video(
-        vid,
-        title=title,
-        author=author,
-        category=category,
-        keywords=keywords,
-        raw=raw,
-        observed_at=None if day is None else T0 + timedelta(days=day),
-        metrics=metrics,
-    ),
-    _keys,
-    st.sampled_from([None, "x", "y"]),
-    st.sampled_from([None, "someone"]),
-    st.sampled_from([None, "news", "life"]),
-    st.sampled_from([(), ("deepfake",), ("deepfake", "face swap")]),
-    st.sampled_from([None, {"url": "u"}, {"url": "v", "extra": "1"}]),
-    st.sampled_from([None, 0, 1]),
-    counts_st,
-)
-
-
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(batches=st.lists(st.lists(_item_st, max_size=5), max_size=5))
-def test_property_write_memo_never_changes_the_result(tmp_path_factory, batches) -> None:  # type: ignore[no-untyped-def]
-    from synthscope.store._memo import WriteMemo
-
-    folder = tmp_path_factory.mktemp("memo")
-    plain, remembered = (Store.open(f"sqlite:///{folder / n}") for n in ("a.db", "b.db"))
-    memo = WriteMemo()
-    for number, batch in enumerate(batches):
-        now = T0 + timedelta(hours=number)
-        with plain.transaction() as conn:
-            upsert_items(conn, [dataclasses.replace(i) for i in batch], source="file", now=now)
-        with remembered.transaction() as conn:
-            upsert_items(
-                conn, [dataclasses.replace(i) for i in batch], source="file", now=now, memo=memo
-            )
-    assert table_rows(remembered) == table_rows(plain)
-    plain.close()
-    remembered.close()

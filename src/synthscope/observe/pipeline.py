@@ -22,7 +22,6 @@ from synthscope.observe.classify import Classifier, classify
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 from synthscope.store import Store
 from synthscope.store import runs as run_records
-from synthscope.store._memo import WriteMemo
 from synthscope.store.items import upsert_items
 
 log = logging.getLogger(__name__)
@@ -78,14 +77,9 @@ def run_source(
     with store.transaction("starting a run") as conn:
         run = run_records.start_or_resume(conn, source.name, query, dict(params))
     errors_zh: list[str] = []  # this invocation's skip reasons in Chinese, for --lang zh
-    memo = WriteMemo()
     try:
         for batch in _batches(source, query, run.checkpoint, classifier, prefetch):
-            try:
-                _store_batch(store, source.name, run, batch, memo)
-            except BaseException:
-                memo = WriteMemo()  # the batch rolled back: forget what it claimed to write
-                raise
+            _store_batch(store, source.name, run, batch)
             room = MAX_MESSAGES - len(errors_zh)
             errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
             if progress is not None:
@@ -130,11 +124,9 @@ def _batches(
     return prefetched(make) if use else make()
 
 
-def _store_batch(
-    store: Store, source: str, run: run_records.RunState, batch: Batch, memo: WriteMemo
-) -> None:
+def _store_batch(store: Store, source: str, run: run_records.RunState, batch: Batch) -> None:
     with store.transaction("storing a batch") as conn:
-        counts = upsert_items(conn, batch.items, source=source, run_id=run.id, memo=memo)
+        counts = upsert_items(conn, batch.items, source=source, run_id=run.id)
         run.checkpoint = batch.checkpoint
         run.count("read", batch.read)
         run.count("items", len(batch.items))

@@ -20,7 +20,6 @@ from sqlalchemy import Connection, bindparam, update
 
 from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
-from synthscope.store._memo import WriteMemo
 from synthscope.store.models import ITEMS
 
 _OVERRIDABLE = (
@@ -139,13 +138,8 @@ def upsert_items(
     source: str,
     run_id: int | None = None,
     now: datetime | None = None,
-    memo: WriteMemo | None = None,
 ) -> UpsertCounts:
     """Write items and their snapshots inside the caller's transaction.
-
-    ``memo`` (one per run) remembers what was written so items seen again that change nothing
-    skip reading their stored row back; pass it only if the transaction commits before the next
-    call (a rolled-back write would leave it describing rows that are not there).
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the caller maps it (see ``store.db.storage_errors``).
@@ -154,15 +148,9 @@ def upsert_items(
     batch = merge_duplicates(items)
     if not batch:
         return UpsertCounts()
-    ids: dict[str, int] = {}
-    if memo is not None:
-        for key, item in batch.items():
-            known = memo.unchanged_id(key, item, source)
-            if known is not None:
-                ids[key] = known
-    existing = _existing(conn, [key for key in batch if key not in ids])
+    existing = _existing(conn, list(batch))
     counts = UpsertCounts()
-    fresh = [(key, it) for key, it in batch.items() if key not in existing and key not in ids]
+    fresh = [(key, it) for key, it in batch.items() if key not in existing]
     new_items = [it for _, it in fresh]
     if new_items:
         _bulk.insert_items(conn, new_items, source=source, now=now)
@@ -170,16 +158,9 @@ def upsert_items(
     diffs = {key: changes(row, batch[key], source) for key, row in existing.items()}
     counts.updated = _update_changed(conn, existing, diffs, now)
     counts.unchanged = len(batch) - counts.new - counts.updated
-    ids.update((key, row["id"]) for key, row in existing.items())
+    ids = {key: row["id"] for key, row in existing.items()}
     if new_items:
-        new_ids = _ids(conn, [key for key, _ in fresh])
-        ids.update(new_ids)
-    if memo is not None:
-        for key, row in existing.items():
-            memo.remember_row({**row, **diffs[key]})
-        for key, it in fresh:
-            if key in new_ids:
-                memo.remember_item(key, it, new_ids[key], source)
+        ids.update(_ids(conn, [key for key, _ in fresh]))
     counts.snapshots = _write_snapshots(conn, batch, ids, run_id, now)
     return counts
 
