@@ -80,10 +80,11 @@ def eer(labels: ArrayLike, scores: ArrayLike) -> float:
     return float(fpr[k - 1] + t * (fpr[k] - fpr[k - 1]))
 
 
-def at_threshold(labels: ArrayLike, scores: ArrayLike, threshold: float) -> dict[str, float]:
-    """Accuracy, false-positive and false-negative rates when ``score >= threshold`` means fake."""
+def at_threshold(labels: ArrayLike, scores: ArrayLike, threshold: ArrayLike) -> dict[str, float]:
+    """Accuracy, false-positive and false-negative rates when ``score >= threshold`` means fake
+    (``threshold`` may be one value per sample, e.g. each fold model's own)."""
     y, s = _arrays(labels, scores)
-    pred = s >= threshold
+    pred = s >= np.asarray(threshold, dtype=np.float64)
     fpr = float(pred[y == 0].mean()) if (y == 0).any() else float("nan")
     fnr = float((~pred[y == 1]).mean()) if (y == 1).any() else float("nan")
     return {"accuracy": float((pred == (y == 1)).mean()), "fpr": fpr, "fnr": fnr}
@@ -101,7 +102,7 @@ def ece(labels: ArrayLike, scores: ArrayLike, bins: int = 10) -> float:
     return float(total)
 
 
-def summary(labels: ArrayLike, scores: ArrayLike, threshold: float) -> dict[str, Any]:
+def summary(labels: ArrayLike, scores: ArrayLike, threshold: ArrayLike) -> dict[str, Any]:
     """Every metric above in one dict (n, auc, ap, eer, ece, accuracy, fpr, fnr)."""
     y, s = _arrays(labels, scores)
     out: dict[str, Any] = {"n": len(y), "n_fake": int(y.sum())}

@@ -13,7 +13,14 @@ from collections.abc import Callable
 import numpy as np
 
 from synthscope.check.detectors._load import Loaded
-from synthscope.check.detectors._simulate import blur, crop, jpeg, resize
+from synthscope.check.detectors._simulate import (
+    add_noise,
+    blur,
+    crop,
+    jpeg,
+    mp3_roundtrip,
+    resize,
+)
 
 
 def _image(op: Callable[..., object]) -> Callable[[Loaded], Loaded]:
@@ -46,26 +53,12 @@ def _eight_khz(media: Loaded) -> Loaded:
 
 def _noise(media: Loaded) -> Loaded:
     x, rate = media.audio()
-    power = float(np.mean(x * x)) or 1e-8
-    rng = np.random.default_rng(0)
-    return _wav(x + rng.normal(0, np.sqrt(power / 100), len(x)), rate, media.name)
+    return _wav(add_noise(x, 20.0, np.random.default_rng(0)), rate, media.name)
 
 
 def _mp3(media: Loaded) -> Loaded:
-    import av
-
     x, rate = media.audio()
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp3") as out:
-        stream = out.add_stream("libmp3lame", rate=rate, layout="mono")
-        stream.bit_rate = 64000
-        frame = av.AudioFrame.from_ndarray(
-            x[None, :].astype(np.float32), format="flt", layout="mono"
-        )
-        frame.sample_rate = rate
-        for packet in [*stream.encode(frame), *stream.encode(None)]:
-            out.mux(packet)
-    return Loaded(buf.getvalue(), media.name + ".mp3")
+    return _wav(mp3_roundtrip(x, rate, 64), rate, media.name)
 
 
 SWEEPS: dict[str, dict[str, Callable[[Loaded], Loaded]]] = {

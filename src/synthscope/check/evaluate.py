@@ -43,13 +43,21 @@ def score_samples(
     """Metrics of ``detector`` on ``loaded`` (optionally degraded); unscored files are counted."""
     scores = [_score(detector, m, transform) for m in loaded]
     kept = [(y, s) for y, s in zip(labels, scores, strict=True) if s is not None]
-    threshold = getattr(getattr(detector, "model_", None), "threshold", 0.5)
+    threshold = _threshold(detector)
     out: dict[str, Any] = (
         summary([y for y, _ in kept], [s for _, s in kept], threshold) if kept else {"n": 0}
     )
     out["unscored"] = len(scores) - len(kept)
     out["scores"] = [None if s is None else round(s, 5) for s in scores]
     return out
+
+
+def _threshold(detector: Detector) -> float:
+    """The threshold shipped with ``detector``'s model (0.5 for rule-based detectors)."""
+    try:
+        return float(detector.threshold)  # type: ignore[attr-defined]
+    except (AttributeError, SynthscopeError):
+        return 0.5
 
 
 def _sweep(kind: str, robustness: bool) -> dict[str, Transform]:
@@ -115,9 +123,11 @@ def cross_validate(
     loaded, labels = [Loaded.open(s.path) for s in samples], np.array([s.label for s in samples])
     conditions = _sweep(_kind(loaded), robustness)
     scores = {c: np.full(len(samples), np.nan) for c in conditions}
+    thresholds = np.full(len(samples), 0.5)
     per_fold: dict[str, dict[str, float]] = {}
     for fold, held in _folds(samples):
         detector = _fit(name, samples, loaded, set(held))
+        thresholds[held] = _threshold(detector)
         for cond, transform in conditions.items():
             for i in held:
                 s = _score(detector, loaded[i], transform)
@@ -125,7 +135,7 @@ def cross_validate(
             per_fold.setdefault(fold, {})[cond] = roc_auc(
                 labels[held], np.nan_to_num(scores[cond][held], nan=0.5)
             )
-    return _cv_report(name, root, samples, labels, scores, per_fold)
+    return _cv_report(name, root, samples, labels, scores, thresholds, per_fold)
 
 
 def _fit(name: str, samples: list[Sample], loaded: list[Loaded], held: set[int]) -> Detector:
@@ -149,12 +159,13 @@ def _cv_report(
     samples: list[Sample],
     labels: np.ndarray,
     scores: dict[str, np.ndarray],
+    thresholds: np.ndarray,
     per_fold: dict[str, dict[str, float]],
 ) -> dict[str, Any]:
     results = {}
     for cond, s in scores.items():
         ok = ~np.isnan(s)
-        res: dict[str, Any] = summary(labels[ok], s[ok], 0.5) if ok.any() else {"n": 0}
+        res: dict[str, Any] = summary(labels[ok], s[ok], thresholds[ok]) if ok.any() else {"n": 0}
         aucs = [f[cond] for f in per_fold.values() if not np.isnan(f[cond])]
         res["mean_fold_auc"] = float(np.mean(aucs)) if aucs else float("nan")
         res["unscored"] = int((~ok).sum())

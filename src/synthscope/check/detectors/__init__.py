@@ -33,7 +33,15 @@ __all__ = [
     "load_builtin_detectors",
 ]
 
-BUILTINS = ("metadata", "spectral", "face_swap", "video_face", "lfcc_gmm", "vocoder_trace")
+BUILTINS = (
+    "metadata",
+    "spectral",
+    "cnn_image",
+    "face_swap",
+    "video_face",
+    "lfcc_gmm",
+    "vocoder_trace",
+)
 _loaded = False
 
 

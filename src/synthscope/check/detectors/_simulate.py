@@ -65,3 +65,32 @@ def crop(img: Any, keep: float = 0.75) -> Any:
     cw, ch = round(w * keep), round(h * keep)
     left, top = (w - cw) // 2, (h - ch) // 2
     return img.crop((left, top, left + cw, top + ch))
+
+
+def mp3_roundtrip(x: np.ndarray, rate: int, kbps: int) -> np.ndarray:
+    """Mono float samples through an MP3 encoder at ``kbps`` and back (PyAV's libmp3lame)."""
+    import av
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp3") as out:
+        stream = out.add_stream("libmp3lame", rate=rate, layout="mono")
+        stream.bit_rate = kbps * 1000
+        frame = av.AudioFrame.from_ndarray(
+            x[None, :].astype(np.float32), format="flt", layout="mono"
+        )
+        frame.sample_rate = rate
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    buf.seek(0)
+    with av.open(buf, "r") as inp:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        chunks = [
+            o.to_ndarray().reshape(-1) for f in inp.decode(audio=0) for o in resampler.resample(f)
+        ]
+    return np.concatenate(chunks)[: len(x)] if chunks else x
+
+
+def add_noise(x: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """``x`` plus white noise at ``snr_db`` below its mean power."""
+    power = float(np.mean(x * x)) or 1e-8
+    return np.asarray(x + rng.normal(0, np.sqrt(power / 10 ** (snr_db / 10)), len(x)))

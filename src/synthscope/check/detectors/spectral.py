@@ -36,6 +36,11 @@ class SpectralDetector(Detector, Trainable):
     def __init__(self, model_path: Path | None = None) -> None:
         self.model_path = model_path or MODELS / self.model_file
 
+    @property
+    def threshold(self) -> float:
+        """The calibrated score at or above which the shipped model calls an image synthetic."""
+        return self.model().threshold
+
     def prepare(self, img: Any) -> tuple[Any, dict[str, Any]]:
         """The region to score and evidence about it; subclasses crop (e.g. to a face).
 

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from synthscope.check.detectors._lfcc import RATE, resample
 from synthscope.check.detectors._linear import LinearModel, fit_calibrated
 from synthscope.check.detectors._load import Loaded
+from synthscope.check.detectors._simulate import add_noise, mp3_roundtrip
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
 
@@ -66,6 +67,11 @@ class VocoderTraceDetector(Detector, Trainable):
             self.model_ = LinearModel.load(self.model_path)
         return self.model_
 
+    @property
+    def threshold(self) -> float:
+        """The calibrated score at or above which the model calls a clip synthetic."""
+        return self.model().threshold
+
     def predict(self, media: Loaded) -> DetectorFinding:
         x = _samples(media)
         feats = texture(x)
@@ -92,12 +98,9 @@ class VocoderTraceDetector(Detector, Trainable):
     def fit(
         self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> VocoderTraceDetector:
-        rows = [
-            (texture(_samples(s)), y, g)
-            for s, y, g in zip(
-                samples, labels, groups or [str(i) for i in range(len(samples))], strict=True
-            )
-        ]
+        rng = np.random.default_rng(0)
+        named = zip(samples, labels, groups or [str(i) for i in range(len(samples))], strict=True)
+        rows = [(texture(x), y, g) for s, y, g in named for x in _augmented(s, rng)]
         kept = [(f, y, g) for f, y, g in rows if f is not None]
         y = np.array([r[1] for r in kept])
         if len(set(y.tolist())) < 2:
@@ -121,6 +124,16 @@ class VocoderTraceDetector(Detector, Trainable):
             (cls(), Loaded(tone_wav(3.0), "speech.wav")),
             (cls(), Loaded(tone_wav(1.0, silent=True), "silence.wav")),
         ]
+
+
+def _augmented(media: Loaded, rng: np.random.Generator) -> list[Array]:
+    """The clip, an MP3 round trip (48 or 96 kbps) and a noisy copy (25-35 dB SNR), at 16 kHz.
+
+    The rates differ from the robustness sweep's (64 kbps, 20 dB) so the sweep still tests."""
+    x, rate = media.audio()
+    mp3 = mp3_roundtrip(x, rate, int(rng.choice([48, 96])))
+    noisy = add_noise(x.astype(np.float64), float(rng.uniform(25, 35)), rng)
+    return [resample(v.astype(np.float32), rate) for v in (x, mp3, noisy)]
 
 
 def _samples(media: Loaded) -> Array:
