@@ -117,10 +117,12 @@ def fit_platt(decision: Array, y: NDArray[np.int_]) -> tuple[float, float]:
 
 
 def fit_calibrated(
-    x: Array, y: NDArray[np.int_], groups: list[str], l2: float = 1.0
+    x: Array, y: NDArray[np.int_], groups: list[str], l2: float = 1.0, fpr_target: float = 0.05
 ) -> LinearModel:
     """Logistic regression whose Platt sigmoid is fitted on out-of-fold decision values.
 
+    The threshold is the calibrated out-of-fold score that at most ``fpr_target`` of the real
+    samples reach (never below 0.5), so it is set on scores of models that did not see them.
     Folds follow ``groups`` when there are 3-12 (so calibration sees unseen generators), five
     buckets of whole groups when there are more, otherwise five interleaved folds.
 
@@ -136,6 +138,8 @@ def fit_calibrated(
         oof[held] = fit_logistic(x[train], y[train], l2).decision(x[held])
     model = fit_logistic(x, y, l2)
     model.platt_a, model.platt_b = fit_platt(oof, y)
+    real = _sigmoid(model.platt_a * oof[y == 0] + model.platt_b)
+    model.threshold = float(max(0.5, np.quantile(real, 1 - fpr_target)))
     return model
 
 

@@ -22,7 +22,6 @@ from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, T
 from synthscope.errors import InputError, UsageError
 
 MIN_SIDE = 64
-FPR_TARGET = 0.05
 
 
 class SpectralDetector(Detector, Trainable):
@@ -80,7 +79,6 @@ class SpectralDetector(Detector, Trainable):
             )
         x, y = np.array(feats), np.array(ys)
         self.model_ = fit_calibrated(x, y, gs)
-        self.model_.threshold = _threshold(self.model_, x, y, gs)
         return self
 
     def save(self, path: Path) -> None:
@@ -143,14 +141,6 @@ def _shifted(img: Any, rng: np.random.Generator) -> NDArray[np.float32]:
     """Pixels with 0-7 rows and columns dropped, so no feature can lean on the JPEG grid phase."""
     dy, dx = rng.integers(0, 8, 2)
     return np.asarray(img, dtype=np.float32)[dy:, dx:]
-
-
-def _threshold(
-    model: LinearModel, x: NDArray[np.float64], y: NDArray[np.int_], groups: list[str]
-) -> float:
-    """The calibrated score above which at most FPR_TARGET of training reals fall (at least 0.5)."""
-    real = model.proba(x[y == 0])
-    return float(max(0.5, np.quantile(real, 1 - FPR_TARGET)))
 
 
 def _evidence(rgb: NDArray[np.float32]) -> dict[str, Any]:

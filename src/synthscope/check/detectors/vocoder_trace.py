@@ -24,7 +24,7 @@ from synthscope.errors import UsageError
 
 Array = NDArray[np.float64]
 NFFT, HOP, SILENCE_DB, MIN_FRAMES = 512, 256, 35.0, 30
-SEGMENT_S, FPR_TARGET = 2.0, 0.05
+SEGMENT_S = 2.0
 
 
 def texture(x: Array) -> Array | None:
@@ -109,8 +109,6 @@ class VocoderTraceDetector(Detector, Trainable):
             )
         x = np.array([r[0] for r in kept])
         self.model_ = fit_calibrated(x, y, _five_folds([r[2] for r in kept]))
-        real = self.model_.proba(x[y == 0])
-        self.model_.threshold = float(max(0.5, np.quantile(real, 1 - FPR_TARGET)))
         return self
 
     def save(self, path: Path) -> None:
