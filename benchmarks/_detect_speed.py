@@ -4,7 +4,6 @@ real-time factors, peak memory checking a 60 s 1080p video (measured in a child 
 from __future__ import annotations
 
 import io
-import resource
 import subprocess
 import sys
 import tempfile
@@ -134,16 +133,17 @@ def make_1080p(path: Path, seconds: int = 60, fps: int = 25) -> None:
 
 
 def _peak_memory_mb(path: Path) -> tuple[float, float]:
+    """Peak resident memory (MB) and seconds of a fresh process that checks ``path``."""
     code = (
-        "import sys,time;from synthscope.check.detectors import detect_file;"
-        "t=time.perf_counter();detect_file(sys.argv[1]);print(time.perf_counter()-t)"
+        "import resource,sys,time;from synthscope.check.detectors import detect_file;"
+        "t=time.perf_counter();detect_file(sys.argv[1]);"
+        "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(peak, before) / 1024, float(out.stdout.strip().splitlines()[-1])
+    spent, peak_kb = out.stdout.strip().splitlines()[-1].split()
+    return float(peak_kb) / 1024, float(spent)
 
 
 def speed_rows(data: Path) -> list[Row]:

@@ -84,3 +84,18 @@ def test_detect_file_reports_every_applicable_detector(image_folder: Path, tmp_p
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     assert detect_file(junk) == []
+
+
+def test_bad_media_give_findings_without_scores() -> None:
+    from synthscope.check.detectors import detect
+    from synthscope.check.detectors._fixtures import noise_png, tone_wav
+
+    png = noise_png(256)
+    cut = detect(Loaded(png[: len(png) // 2], "cut.png"))
+    assert {f["name"] for f in cut} >= {"spectral", "cnn-image", "face-swap"}
+    for f in cut:
+        if f["name"] != "image-metadata":  # the header is still readable
+            assert f["score"] is None and "cannot be decoded" in f["reason"]
+    short = detect(Loaded(tone_wav(0.2), "short.wav"))
+    assert {f["name"] for f in short} == {"lfcc-gmm", "vocoder-trace"}
+    assert all(f["score"] is None and "voiced audio" in f["reason"] for f in short)

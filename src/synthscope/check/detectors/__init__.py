@@ -72,8 +72,18 @@ def detect(media: Loaded, names: list[str] | None = None) -> list[dict[str, Any]
     for cls in classes:
         if media.kind not in cls.kinds:
             continue
-        findings.append(_run(cls(), media).to_dict())
+        findings.append(_run(_instance(cls), media).to_dict())
     return findings
+
+
+_INSTANCES: dict[type[Detector], Detector] = {}
+
+
+def _instance(cls: type[Detector]) -> Detector:
+    """One default instance per class, so shipped models load once per process, not per file."""
+    if cls not in _INSTANCES:
+        _INSTANCES[cls] = cls()
+    return _INSTANCES[cls]
 
 
 def _run(detector: Detector, media: Loaded) -> DetectorFinding:

@@ -53,10 +53,14 @@ def build_network(torch: Any) -> Any:
 
 
 def _degrade(img: Any, rng: np.random.Generator) -> Any:
+    """Platform processing applied whatever the label: shrinking, enlarging by interpolation (an
+    up-sampled real photo, e.g. a face crop from a video, is still real), blur, JPEG."""
     roll = rng.random()
-    if roll < 0.25:
+    if roll < 0.2:
         img = resize(img, float(rng.uniform(0.5, 0.95)))
-    elif roll < 0.45:
+    elif roll < 0.4:
+        img = resize(img, float(rng.uniform(1.2, 2.0)))
+    elif roll < 0.55:
         img = blur(img, float(rng.uniform(0.3, 1.2)))
     return jpeg(img, int(rng.integers(60, 96))) if rng.random() < 0.7 else img
 

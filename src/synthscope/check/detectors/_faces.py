@@ -26,7 +26,7 @@ def largest_face(img: Any) -> tuple[int, int, int, int] | None:
     scale = min(1.0, DETECT_SIDE / max(img.size))
     small = img.resize((round(img.width * scale), round(img.height * scale))) if scale < 1 else img
     gray = cv2.cvtColor(np.asarray(small), cv2.COLOR_RGB2GRAY)
-    found = _cascade().detectMultiScale(gray, scaleFactor=1.15, minNeighbors=5, minSize=(40, 40))
+    found = _cascade().detectMultiScale(gray, scaleFactor=1.2, minNeighbors=5, minSize=(40, 40))
     if len(found) == 0:
         return None
     x, y, w, h = max(found, key=lambda b: int(b[2]) * int(b[3]))

@@ -121,4 +121,11 @@ def _autocorr(res: Array) -> Array:
 
 def _channel_corr(rgb: Array) -> Array:
     res = [_clipped(_residual(rgb[..., c])).ravel() for c in range(3)]
-    return np.array([np.corrcoef(res[a], res[b])[0, 1] for a, b in ((0, 1), (1, 2), (0, 2))])
+    return np.array([_corr(res[a], res[b]) for a, b in ((0, 1), (1, 2), (0, 2))])
+
+
+def _corr(a: Array, b: Array) -> float:
+    """Pearson correlation; 1.0 for a flat channel pair (grey images have identical channels)."""
+    a, b = a - a.mean(), b - b.mean()
+    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / denom) if denom > 1e-9 else 1.0

@@ -9,10 +9,12 @@ only, because most images on the web have had their EXIF removed by the platform
 from __future__ import annotations
 
 import io
+import struct
 from typing import Any
 
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import Detector, DetectorFinding
+from synthscope.errors import InputError
 
 GENERATOR_CHUNKS = ("parameters", "prompt", "workflow", "negative_prompt", "sd-metadata", "dream")
 GENERATOR_WORDS = (
@@ -52,8 +54,15 @@ class ImageMetadataDetector(Detector):
 
     def predict(self, media: Loaded) -> DetectorFinding:
         img = media.raw_image()
-        traces = _chunk_traces(img.info) + _exif_traces(img.getexif())
-        camera = _camera(img.getexif())
+        try:
+            exif = img.getexif()
+            traces = _chunk_traces(img.info) + _exif_traces(exif)
+            camera = _camera(exif)
+        except (OSError, ValueError, SyntaxError, struct.error) as exc:
+            raise InputError(
+                f"The metadata of {media.name or 'the image'} cannot be read.",
+                zh="无法读取图像元数据。",
+            ) from exc
         evidence: dict[str, Any] = {"generator_traces": traces, "camera": camera}
         if traces:
             return self.finding(SCORE_TRACE, **evidence)
