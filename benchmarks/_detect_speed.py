@@ -133,11 +133,15 @@ def make_1080p(path: Path, seconds: int = 60, fps: int = 25) -> None:
 
 
 def _peak_memory_mb(path: Path) -> tuple[float, float]:
-    """Peak resident memory (MB) and seconds of a fresh process that checks ``path``."""
+    """Peak resident memory (MB) and seconds of a fresh process that checks ``path``.
+
+    VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork+exec, so a child of this (large)
+    benchmark process would report the parent's size."""
     code = (
-        "import resource,sys,time;from synthscope.check.detectors import detect_file;"
+        "import re,sys,time;from synthscope.check.detectors import detect_file;"
         "t=time.perf_counter();detect_file(sys.argv[1]);"
-        "print(time.perf_counter()-t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "hwm=re.search(r'VmHWM:\\s+(\\d+)',open('/proc/self/status').read()).group(1);"
+        "print(time.perf_counter()-t, hwm)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
@@ -167,25 +171,27 @@ def speed_rows(data: Path) -> list[Row]:
     clip = Path(tempfile.gettempdir()) / "synthscope-bench-1080p-60s.mp4"
     if not clip.exists():
         make_1080p(clip)
-    peak, spent = _peak_memory_mb(clip)
+    peak, spent = _peak_memory_mb(clip)  # synthetic: no faces, so decoding and sampling only
+    face_peak, _ = _peak_memory_mb(data / "media/video/ffpp/fake/Face2Face-750_743.mp4")
     return [
         img_row,
         (
-            "audio >= 50x real time (all audio detectors, 1 core)",
+            "audio >= 50x real time (all audio detectors, 1 process)",
             f"{rtf:.0f}x",
             "met" if rtf >= 50 else "MISSED",
             "python benchmarks/detect.py",
         ),
         (
-            "720p video >= real time (video-face, 1 core)",
+            "720p video >= real time (video-face, 1 process; PyAV decodes with threads)",
             f"{v720:.1f}x on FF++ 004.mp4 ({dur:.1f} s)",
             "met" if v720 >= 1 else "MISSED",
             "python benchmarks/detect.py",
         ),
         (
             "peak memory checking a 60 s 1080p video < 1.5 GB",
-            f"{peak:.0f} MB (took {spent:.1f} s, {60 / spent:.1f}x real time)",
-            "met" if peak < 1536 else "MISSED",
+            f"{peak:.0f} MB synthetic 60 s clip without faces ({60 / spent:.1f}x real time); "
+            f"{face_peak:.0f} MB on the 10 s 1080p FF++ Face2Face clip (faces scored)",
+            "met" if max(peak, face_peak) < 1536 else "MISSED",
             "python benchmarks/detect.py",
         ),
     ]
