@@ -7,7 +7,7 @@ import synthscope
 
 def test_all_is_exactly_the_public_names() -> None:
     public = {name for name in vars(synthscope) if not name.startswith("_")}
-    modules = {"config", "errors", "observe", "store", "cli"}
+    modules = {"config", "errors", "observe", "store", "cli", "check"}
     assert set(synthscope.__all__) - {"__version__"} == public - modules
     for name in synthscope.__all__:
         assert getattr(synthscope, name) is not None
