@@ -21,6 +21,7 @@ from rich.progress import (
 )
 
 from synthscope import _cli_check
+from synthscope import _cli_detect
 from synthscope._messages import msg
 from synthscope.config import Settings, load_settings
 from synthscope.errors import ExitCode, SynthscopeError, UsageError
@@ -353,6 +354,9 @@ def observe_keywords(
     for term in load_keyword_set(name, dirs).terms:
         extra = f" [{term.modality}]" if term.modality else ""
         out_console.print(f"{term.text} ({term.lang}){extra}", markup=False)
+
+
+_cli_detect.register(app)
 
 
 @app.command("version")

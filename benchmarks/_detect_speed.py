@@ -1,0 +1,197 @@
+"""Speed and memory rows for benchmarks/detect.py: images vs a ResNet-50 anchor, audio and video
+real-time factors, peak memory checking a 60 s 1080p video (measured in a child process)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from synthscope.check.detectors import Loaded, detect
+
+Row = tuple[str, str, str, str]
+CORES = 2
+
+
+def _resnet50_onnx() -> bytes | None:
+    """A ResNet-50-shaped network (bottlenecks 3-4-6-3, random weights) as ONNX; None sans torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    nn = torch.nn
+
+    class Bottleneck(nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self, cin: int, mid: int, stride: int) -> None:
+            super().__init__()
+            cout = mid * 4
+            self.body = nn.Sequential(
+                nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(),
+                nn.Conv2d(mid, mid, 3, stride, 1, bias=False), nn.BatchNorm2d(mid), nn.ReLU(),
+                nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))  # fmt: skip
+            down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.skip = down if stride != 1 or cin != cout else nn.Identity()
+
+        def forward(self, x: object) -> object:
+            return torch.relu(self.body(x) + self.skip(x))
+
+    layers: list[object] = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+                            nn.MaxPool2d(3, 2, 1)]  # fmt: skip
+    cin = 64
+    for mid, count, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
+        for i in range(count):
+            layers.append(Bottleneck(cin, mid, stride if i == 0 else 1))
+            cin = mid * 4
+    net = nn.Sequential(
+        *layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2048, 1000)
+    ).eval()
+    buf = io.BytesIO()
+    torch.onnx.export(net, (torch.zeros(8, 3, 224, 224),), buf, dynamo=False, opset_version=17,
+                      input_names=["x"])  # fmt: skip
+    return buf.getvalue()
+
+
+def _anchor_images_per_s(seconds: float = 10.0) -> float | None:
+    import onnxruntime
+
+    model = _resnet50_onnx()
+    if model is None:
+        return None
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = CORES
+    sess = onnxruntime.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(0).random((8, 3, 224, 224), dtype=np.float32)
+    sess.run(None, {"x": x})
+    start, n = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        sess.run(None, {"x": x})
+        n += 8
+    return n / (time.perf_counter() - start)
+
+
+def _check_image(data: bytes) -> int:
+    return len(detect(Loaded(data, "x.jpg")))
+
+
+def _images_per_s(files: list[Path]) -> float:
+    blobs = [p.read_bytes() for p in files]
+    with ProcessPoolExecutor(CORES) as pool:
+        list(pool.map(_check_image, blobs[: CORES * 2]))  # warm up: imports and model loading
+        start = time.perf_counter()
+        list(pool.map(_check_image, blobs, chunksize=8))
+        return len(blobs) / (time.perf_counter() - start)
+
+
+def _audio_rtf(files: list[Path]) -> float:
+    total_s, spent = 0.0, 0.0
+    detect(Loaded.open(files[0]))
+    for path in files:
+        media = Loaded.open(path)
+        start = time.perf_counter()
+        x, rate = media.audio()
+        detect(media)
+        spent += time.perf_counter() - start
+        total_s += len(x) / rate
+    return total_s / spent
+
+
+def _video_rtf(path: Path) -> tuple[float, float]:
+    import av
+
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        duration = float(s.duration * s.time_base) if s.duration else float(c.duration or 0) / 1e6
+    media = Loaded.open(path)
+    start = time.perf_counter()
+    detect(media)
+    return duration / (time.perf_counter() - start), duration
+
+
+def make_1080p(path: Path, seconds: int = 60, fps: int = 25) -> None:
+    """A 1080p H.264 clip of moving gradients with mild noise (cached at ``path``)."""
+    import av
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:1080, 0:1920].astype(np.float32)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "28"})
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        noise = rng.integers(0, 12, (1080, 1920, 3), dtype=np.uint8)
+        for i in range(seconds * fps):
+            base = ((xx + 4 * i) % 256 * 0.5 + (yy % 256) * 0.5).astype(np.uint8)
+            img = np.dstack([base, base[::-1], np.roll(base, i, axis=1)]) + noise
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def _peak_memory_mb(path: Path) -> tuple[float, float]:
+    """Peak resident memory (MB) and seconds of a fresh process that checks ``path``.
+
+    VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork+exec, so a child of this (large)
+    benchmark process would report the parent's size."""
+    code = (
+        "import re,sys,time;from synthscope.check.detectors import detect_file;"
+        "t=time.perf_counter();detect_file(sys.argv[1]);"
+        "hwm=re.search(r'VmHWM:\\s+(\\d+)',open('/proc/self/status').read()).group(1);"
+        "print(time.perf_counter()-t, hwm)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    spent, peak_kb = out.stdout.strip().splitlines()[-1].split()
+    return float(peak_kb) / 1024, float(spent)
+
+
+def speed_rows(data: Path) -> list[Row]:
+    anchor = _anchor_images_per_s()
+    images = sorted((data / "media/images/cnndetection").rglob("*_*_*.jpg"))
+    ips = _images_per_s(images)
+    img_row = (
+        f"images (356 px, decode included, all image detectors, {CORES} processes) >= 5x ResNet-50",
+        f"{ips:.1f} img/s vs ResNet-50 {anchor:.1f} img/s = {ips / anchor:.1f}x"
+        if anchor
+        else f"{ips:.1f} img/s (no torch: anchor not measured)",
+        ("met" if ips >= 5 * anchor else "MISSED") if anchor else "n/a",
+        "python benchmarks/detect.py",
+    )
+    audio = (
+        sorted((data / "media/audio").rglob("*.wav"))[:10]
+        + sorted((data / "media/audio").rglob("*.flac"))[:10]
+    )
+    rtf = _audio_rtf(audio)
+    v720, dur = _video_rtf(data / "media/video/ffpp/real/004.mp4")
+    clip = Path(tempfile.gettempdir()) / "synthscope-bench-1080p-60s.mp4"
+    if not clip.exists():
+        make_1080p(clip)
+    peak, spent = _peak_memory_mb(clip)  # synthetic: no faces, so decoding and sampling only
+    face_peak, _ = _peak_memory_mb(data / "media/video/ffpp/fake/Face2Face-750_743.mp4")
+    return [
+        img_row,
+        (
+            "audio >= 50x real time (all audio detectors, 1 process)",
+            f"{rtf:.0f}x",
+            "met" if rtf >= 50 else "MISSED",
+            "python benchmarks/detect.py",
+        ),
+        (
+            "720p video >= real time (video-face, 1 process; PyAV decodes with threads)",
+            f"{v720:.1f}x on FF++ 004.mp4 ({dur:.1f} s)",
+            "met" if v720 >= 1 else "MISSED",
+            "python benchmarks/detect.py",
+        ),
+        (
+            "peak memory checking a 60 s 1080p video < 1.5 GB",
+            f"{peak:.0f} MB synthetic 60 s clip without faces ({60 / spent:.1f}x real time); "
+            f"{face_peak:.0f} MB on the 10 s 1080p FF++ Face2Face clip (faces scored)",
+            "met" if max(peak, face_peak) < 1536 else "MISSED",
+            "python benchmarks/detect.py",
+        ),
+    ]

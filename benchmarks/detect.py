@@ -1,0 +1,205 @@
+"""Benchmark: every target of issue 6 beside the value measured here, on the reference packs.
+
+Accuracy comes from cross-validation (a sample is only ever scored by a model that did not see it:
+leave-one-generator-out on CNNDetection, five utterance-group folds on audio, five video-group
+folds on DFDC crops) or from shipped models on data they were not trained on. Speed is measured in
+the same run as its anchor: a ResNet-50-shaped network (224 px, batch 8, fp32) exported from
+PyTorch to ONNX and run by onnxruntime on the same two cores (needs the ``train`` extra).
+
+Usage: ``python benchmarks/detect.py [--data ../shared/data] [--reports DIR] [--skip-speed]``.
+``--reports DIR`` reuses (or writes) the cross-validation JSON reports in DIR
+(``synthscope evaluate --cv --robustness --out DIR/<detector>-<pack>.json`` writes the same files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _detect_speed import speed_rows  # noqa: E402
+
+from synthscope.check._metrics import eer, roc_auc  # noqa: E402
+from synthscope.check.detectors import Loaded, detector_class  # noqa: E402
+from synthscope.check.evaluate import cross_validate  # noqa: E402
+
+Row = tuple[str, str, str, str]  # target, measured, verdict, how
+
+
+def _cv(name: str, pack: Path, reports: Path | None) -> dict[str, Any]:
+    path = reports / f"{name}-{pack.name}.json" if reports else None
+    if path is not None and path.exists():
+        report: dict[str, Any] = json.loads(path.read_text())
+        return report[0] if isinstance(report, list) else report
+    report = cross_validate(name, pack, robustness=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report))
+    return report
+
+
+def _scores(report: dict[str, Any], cond: str = "clean") -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in report["conditions"][cond]["scores"]])
+
+
+def image_rows(data: Path, reports: Path | None, name: str) -> list[Row]:
+    pack = data / "media/images/cnndetection"
+    report = _cv(name, pack, reports)
+    clean = report["conditions"]["clean"]["mean_fold_auc"]
+    j75 = report["conditions"]["jpeg75"]["mean_fold_auc"]
+    how = f"synthscope evaluate --cv --robustness --detector {name} --data {pack}"
+    folds = ", ".join(f"{g} {v['clean']:.2f}" for g, v in report["folds"].items())
+    return [
+        (
+            f"{name}: CNNDetection leave-one-generator-out mean AUC >= 0.90",
+            f"{clean:.3f} ({folds})",
+            _ok(clean >= 0.90),
+            how,
+        ),
+        (
+            f"{name}: AUC after JPEG 75 within 0.05 of clean",
+            f"{j75:.3f} (drop {clean - j75:+.3f})",
+            _ok(clean - j75 <= 0.05),
+            how,
+        ),
+        *_fpr_rows(data, report, name),
+    ]
+
+
+def _fpr_rows(data: Path, report: dict[str, Any], name: str) -> list[Row]:
+    """FPR at the shipped threshold on every real image of the packs: CNNDetection reals are scored
+    out of fold (their own fold's threshold); the other packs by the shipped model."""
+    labels = np.array(report["labels"])
+    cnnd_fpr = report["conditions"]["clean"]["fpr"]
+    det = detector_class(name)()
+    thr = det.threshold  # type: ignore[attr-defined]
+    others = _real_images(data)
+    scores = [det.predict(Loaded.open(p)).score for p in others]
+    other_fp = [s is not None and s >= thr for s in scores]
+    n_cnnd = int((labels == 0).sum())
+    total = (cnnd_fpr * n_cnnd + sum(other_fp)) / (n_cnnd + len(other_fp))
+    detail = (
+        f"CNNDetection reals (out of fold) {cnnd_fpr:.3f}; "
+        f"other {len(others)} reals {np.mean(other_fp):.3f}"
+    )
+    return [
+        (
+            f"{name}: FPR on all real images in the packs <= 5% (threshold {thr:.2f})",
+            f"{total:.3f} ({detail})",
+            _ok(total <= 0.05),
+            "python benchmarks/detect.py",
+        )
+    ]
+
+
+def _real_images(data: Path) -> list[Path]:
+    roots = [data / "media/images/dfdc-faces/real", data / "hashing/pdq", data / "provenance/c2pa"]
+    exts = {".jpg", ".jpeg", ".png"}
+    return sorted(p for r in roots if r.is_dir() for p in r.rglob("*") if p.suffix.lower() in exts)
+
+
+def face_rows(data: Path, reports: Path | None) -> list[Row]:
+    pack = data / "media/images/dfdc-faces"
+    report = _cv("face-swap", pack, reports)
+    auc = report["conditions"]["clean"]["auc"]
+    how = f"synthscope evaluate --cv --robustness --detector face-swap --data {pack}"
+    return [
+        (
+            "face-swap: DFDC face crops AUC >= 0.85 (5 video-group folds, pooled)",
+            f"{auc:.3f}",
+            _ok(auc >= 0.85),
+            how,
+        )
+    ]
+
+
+def video_rows(data: Path) -> list[Row]:
+    pack = data / "media/video/ffpp"
+    det = detector_class("video-face")()
+    scores = {p.name: det.predict(Loaded.open(p)).score for p in sorted(pack.rglob("*.mp4"))}
+    fakes = [s for n, s in scores.items() if "-" in n and s is not None]
+    reals = [s for n, s in scores.items() if "-" not in n and s is not None]
+    ok = len(fakes) == 4 and len(reals) == 3 and min(fakes) > max(reals)
+    shown = ", ".join(f"{n} {s:.2f}" for n, s in scores.items())
+    return [
+        (
+            "video-face: all 4 FF++ manipulations score above all 3 originals",
+            shown,
+            _ok(ok),
+            f"synthscope evaluate --data {pack}",
+        )
+    ]
+
+
+def audio_rows(data: Path, reports: Path | None, name: str) -> list[Row]:
+    pack = data / "media/audio"
+    report = _cv(name, pack, reports)
+    files, labels, s = report["files"], np.array(report["labels"]), _scores(report)
+    lj = np.array(["ljspeech" in f for f in files])
+    value = eer(labels[lj], s[lj])
+    fpr = report["conditions"]["clean"]["fpr"]
+    libri = ~lj
+    libri_fpr = float(np.mean(s[libri] >= 0.5))
+    how = f"synthscope evaluate --cv --robustness --detector {name} --data {pack}"
+    return [
+        (
+            f"{name}: EER <= 5% on ljspeech-melgan (utterance-group folds)",
+            f"{value:.3f}",
+            _ok(value <= 0.05),
+            how,
+        ),
+        (
+            f"{name}: FPR <= 5% on LibriSpeech",
+            f"{libri_fpr:.3f} at 0.5; all reals at fold thresholds {fpr:.3f}",
+            _ok(libri_fpr <= 0.05),
+            how,
+        ),
+        (
+            f"{name}: LJ AUC clean / mp3 64k / 8 kHz / noise",
+            " / ".join(
+                f"{roc_auc(labels[lj], _scores(report, c)[lj]):.3f}"
+                for c in ("clean", "mp3_64k", "resample8k", "noise20db")
+            ),
+            "info",
+            how,
+        ),
+    ]
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("SYNTHSCOPE_REFERENCE_DATA", REPO.parent / "shared/data")),
+    )
+    parser.add_argument("--reports", type=Path, default=None)
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--image-detectors", default="spectral,cnn-image")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    for name in args.image_detectors.split(","):
+        rows += image_rows(args.data, args.reports, name)
+    rows += face_rows(args.data, args.reports) + video_rows(args.data)
+    for name in ("vocoder-trace", "lfcc-gmm"):
+        rows += audio_rows(args.data, args.reports, name)
+    if not args.skip_speed:
+        rows += speed_rows(args.data)
+    for target, measured, verdict, how in rows:
+        print(f"[{verdict:>6}] {target}\n         measured: {measured}\n         how: {how}")
+
+
+if __name__ == "__main__":
+    main()

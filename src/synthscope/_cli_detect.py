@@ -1,0 +1,101 @@
+"""``synthscope train`` and ``synthscope evaluate``: thin shells over ``check.evaluate``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from synthscope.errors import UsageError
+
+_TEXT = {
+    "trained": {
+        "en": "Trained {detector} on {n} files ({fake} synthetic); model written to {model}.",
+        "zh": "已用 {n} 个文件（{fake} 个合成）训练 {detector}；模型已写入 {model}。",
+    },
+    "written": {"en": "Report written to {path}.", "zh": "报告已写入 {path}。"},
+}
+
+
+def _say(key: str, **values: Any) -> str:
+    from synthscope.cli import settings
+
+    table = _TEXT[key]
+    return table.get(settings().lang, table["en"]).format(**values)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``train`` and ``evaluate`` commands to ``app``."""
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+
+
+def train(
+    detector: Annotated[str, typer.Argument(help="Detector name, e.g. spectral or lfcc-gmm.")],
+    data: Annotated[Path, typer.Option("--data", help="Folder of labelled files.")],
+    out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
+    layout: Annotated[str | None, typer.Option(help="cnndetection, folders or asvspoof.")] = None,
+) -> None:
+    """Fit a detector on every labelled file under --data and write its model file."""
+    from synthscope.check.detectors import detector_class
+    from synthscope.check.evaluate import train as run_train
+    from synthscope.cli import out_console
+
+    target = out or Path(getattr(detector_class(detector), "model_file", f"{detector}.json"))
+    result = run_train(detector, data, target, layout)
+    out_console.print(
+        _say(
+            "trained",
+            detector=detector,
+            n=result["n"],
+            fake=result["n_fake"],
+            model=result["model"],
+        ),
+        markup=False,
+    )
+
+
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help="Folder of labelled files.")],
+    detector: Annotated[
+        list[str] | None, typer.Option("--detector", help="Repeat for several.")
+    ] = None,
+    robustness: Annotated[
+        bool, typer.Option("--robustness", help="Also score degraded copies.")
+    ] = False,
+    cv: Annotated[
+        bool, typer.Option("--cv", help="Leave-one-group-out instead of the shipped model.")
+    ] = False,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model file instead of the shipped one.")
+    ] = None,
+    layout: Annotated[str | None, typer.Option(help="cnndetection, folders or asvspoof.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the JSON report here.")
+    ] = None,
+) -> None:
+    """Measure detectors on labelled data: AUC, AP, EER, ECE, accuracy and FPR at the threshold."""
+    from synthscope.check.detectors._linear import write_atomic
+    from synthscope.check.evaluate import evaluate_many, render_table
+    from synthscope.cli import out_console
+
+    if cv and model is not None:
+        raise UsageError(
+            "--cv trains its own models; drop --model.", zh="--cv 会自行训练模型；请去掉 --model。"
+        )
+    reports = evaluate_many(
+        data, detector, layout=layout, robustness=robustness, cv=cv, model=model
+    )
+    text = json.dumps(reports, indent=1, ensure_ascii=False)
+    if out is not None:
+        write_atomic(out, text.encode())
+    if as_json:
+        out_console.print(text, markup=False)
+        return
+    for report in reports:
+        out_console.print(render_table(report) + "\n", markup=False)
+    if out is not None:
+        out_console.print(_say("written", path=out), markup=False)

@@ -1,0 +1,44 @@
+"""Faces: OpenCV's Haar cascade (weights ship inside the opencv-python-headless wheel, so nothing
+downloads at run time), the largest face per image, and a square crop with context around it."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+DETECT_SIDE, CROP_SIDE, MARGIN = 480, 224, 0.3
+
+
+@lru_cache(maxsize=1)
+def _cascade() -> Any:
+    import cv2
+
+    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+    return cv2.CascadeClassifier(path)
+
+
+def largest_face(img: Any) -> tuple[int, int, int, int] | None:
+    """(left, top, width, height) of the largest frontal face in an RGB PIL image, or None."""
+    import cv2
+
+    scale = min(1.0, DETECT_SIDE / max(img.size))
+    small = img.resize((round(img.width * scale), round(img.height * scale))) if scale < 1 else img
+    gray = cv2.cvtColor(np.asarray(small), cv2.COLOR_RGB2GRAY)
+    found = _cascade().detectMultiScale(gray, scaleFactor=1.2, minNeighbors=5, minSize=(40, 40))
+    if len(found) == 0:
+        return None
+    x, y, w, h = max(found, key=lambda b: int(b[2]) * int(b[3]))
+    return round(x / scale), round(y / scale), round(w / scale), round(h / scale)
+
+
+def face_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
+    """A CROP_SIDE square around ``box`` with MARGIN context on each side (clamped to the image)."""
+    x, y, w, h = box
+    side = round(max(w, h) * (1 + 2 * MARGIN))
+    cx, cy = x + w / 2, y + h / 2
+    left = int(min(max(0, cx - side / 2), max(0, img.width - side)))
+    top = int(min(max(0, cy - side / 2), max(0, img.height - side)))
+    crop = img.crop((left, top, left + min(side, img.width), top + min(side, img.height)))
+    return crop.resize((CROP_SIDE, CROP_SIDE))

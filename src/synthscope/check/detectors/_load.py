@@ -1,0 +1,206 @@
+"""A small private loader: a file's bytes decoded as an image, audio or video frames.
+
+This is the one place detectors meet decoders (Pillow, soundfile, PyAV), kept apart so the lead can
+swap it for :class:`synthscope.media.Media` without touching a detector. Decoding is lazy and
+cached; video frames are streamed so a long clip never sits in memory.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from synthscope.errors import InputError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus"}
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+
+
+class Loaded:
+    """One file, decoded on demand. Build it from a path or from bytes plus a name."""
+
+    def __init__(self, data: bytes, name: str = "") -> None:
+        self.data = data
+        self.name = name
+
+    @classmethod
+    def open(cls, path: str | Path) -> Loaded:
+        """Read ``path``.
+
+        Raises:
+            InputError: the file cannot be read.
+        """
+        try:
+            return cls(Path(path).read_bytes(), str(path))
+        except OSError as exc:
+            raise InputError(
+                f"Cannot read {path}: {exc.strerror or exc}.", zh=f"无法读取 {path}。"
+            ) from exc
+
+    @cached_property
+    def kind(self) -> str:
+        """image, audio, video or other, from the content (the suffix only breaks ties)."""
+        if self._try(self._pil):
+            return "image"
+        suffix = Path(self.name).suffix.lower()
+        info = self._try(lambda: self._av_streams)
+        if info is not None and info[0] and suffix not in AUDIO_SUFFIXES:
+            return "video"
+        if self._try(lambda: self._soundfile_info) is not None or (info and info[1]):
+            return "audio"
+        return "other"
+
+    @staticmethod
+    def _try(fn: Any) -> Any:
+        try:
+            return fn()
+        except Exception:  # every decoder signals "not mine" differently
+            return None
+
+    def _pil(self) -> Any:
+        from PIL import Image
+
+        Image.open(io.BytesIO(self.data))  # the header names an image; decoding may still fail
+        return True
+
+    def image(self) -> Any:
+        """The image as an RGB ``PIL.Image`` (first frame of animated files).
+
+        Raises:
+            InputError: not a decodable image.
+        """
+        return self._image
+
+    @cached_property
+    def _image(self) -> Any:
+        from PIL import Image, ImageOps
+
+        try:
+            img = Image.open(io.BytesIO(self.data))
+            img.load()
+            self.image_info = dict(img.info)
+            self.exif = img.getexif()
+            return ImageOps.exif_transpose(img).convert("RGB")
+        except Exception as exc:
+            raise self._bad("image") from exc
+
+    def raw_image(self) -> Any:
+        """The image as Pillow opened it (info, EXIF and text chunks intact), not converted.
+
+        Raises:
+            InputError: not a decodable image.
+        """
+        from PIL import Image
+
+        try:
+            return Image.open(io.BytesIO(self.data))
+        except Exception as exc:
+            raise self._bad("image") from exc
+
+    def pixels(self) -> NDArray[np.float32]:
+        """The RGB image as float32 in [0, 255], shape (H, W, 3)."""
+        return np.asarray(self.image(), dtype=np.float32)
+
+    @cached_property
+    def _soundfile_info(self) -> Any:
+        import soundfile
+
+        return soundfile.info(io.BytesIO(self.data))
+
+    def audio(self) -> tuple[NDArray[np.float32], int]:
+        """Mono samples in [-1, 1] and the sample rate.
+
+        Raises:
+            InputError: no decodable audio.
+        """
+        return self._audio
+
+    @cached_property
+    def _audio(self) -> tuple[NDArray[np.float32], int]:
+        import soundfile
+
+        try:
+            samples, rate = soundfile.read(io.BytesIO(self.data), dtype="float32", always_2d=True)
+            return samples.mean(axis=1).astype(np.float32), int(rate)
+        except Exception:
+            pass
+        try:
+            return _av_audio(self.data)
+        except Exception as exc:
+            raise self._bad("audio") from exc
+
+    @cached_property
+    def _av_streams(self) -> tuple[bool, bool]:
+        import av
+
+        with av.open(io.BytesIO(self.data), "r") as container:
+            name = str(container.format.name)
+            still = name == "image2" or name.endswith("_pipe")  # FFmpeg's single-image readers
+            return bool(container.streams.video) and not still, bool(container.streams.audio)
+
+    def frames(self, every_s: float = 0.5, limit: int = 240) -> Iterator[tuple[float, Any]]:
+        """Yield ``(seconds, RGB PIL.Image)`` about every ``every_s`` seconds, at most ``limit``.
+
+        Raises:
+            InputError: the container or its video stream cannot be opened.
+        """
+        import av
+
+        try:
+            container = av.open(io.BytesIO(self.data), "r")
+            stream = container.streams.video[0]
+        except Exception as exc:
+            raise self._bad("video") from exc
+        stream.thread_type = "AUTO"
+        yield from _sampled(container, stream, every_s, limit)
+
+    def _bad(self, what: str) -> InputError:
+        name = self.name or "the input"
+        return InputError(
+            f"{name} cannot be decoded as {what}.", zh=f"{name} 无法作为{_ZH[what]}解码。"
+        )
+
+
+_ZH = {"image": "图像", "audio": "音频", "video": "视频"}
+
+
+def _sampled(
+    container: Any, stream: Any, every_s: float, limit: int
+) -> Iterator[tuple[float, Any]]:
+    next_t, kept = 0.0, 0
+    try:
+        for frame in container.decode(stream):
+            t = float(frame.time or 0.0)
+            if t + 1e-6 < next_t:
+                continue
+            yield t, frame.to_image()
+            kept, next_t = kept + 1, t + every_s
+            if kept >= limit:
+                break
+    except Exception:  # a truncated tail ends the stream; earlier frames still count
+        return
+    finally:
+        container.close()
+
+
+def _av_audio(data: bytes) -> tuple[NDArray[np.float32], int]:
+    import av
+
+    with av.open(io.BytesIO(data), "r") as container:
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono")
+        chunks = []
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+        rate = int(stream.rate)
+    if not chunks:
+        raise ValueError("no audio frames")
+    return np.concatenate(chunks).astype(np.float32), rate

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synthscope.check.detectors import Loaded, detect_file
+from synthscope.check.detectors.lfcc_gmm import LfccGmmDetector
+from synthscope.check.detectors.spectral import SpectralDetector
+from synthscope.check.evaluate import cross_validate, evaluate, train
+from synthscope.cli import main
+
+
+def test_spectral_trains_and_separates_upsampled_images(image_folder: Path, tmp_path: Path) -> None:
+    model = tmp_path / "spectral.json"
+    info = train("spectral", image_folder, model)
+    assert info["n"] == 16 and model.exists()
+    report = evaluate("spectral", image_folder, model=model, robustness=True)
+    assert report["conditions"]["clean"]["auc"] > 0.9
+    assert set(report["conditions"]) == {
+        "clean",
+        "jpeg95",
+        "jpeg75",
+        "jpeg50",
+        "resize0.5",
+        "blur1",
+        "crop0.75",
+    }
+    det = SpectralDetector(model_path=model)
+    fake = det.predict(Loaded.open(image_folder / "fake" / "f0.png"))
+    assert fake.score is not None and len(fake.evidence["residual_heatmap_8x8"]) == 8
+
+
+def test_cross_validation_never_scores_with_a_model_that_saw_the_sample(image_folder: Path) -> None:
+    report = cross_validate("spectral", image_folder)
+    clean = report["conditions"]["clean"]
+    assert clean["n"] == 16 and clean["unscored"] == 0
+    assert len(report["folds"]) == 5  # 16 groups (one per file) -> five group folds
+    assert clean["auc"] > 0.8
+
+
+def test_lfcc_gmm_trains_and_scores_segments(audio_folder: Path, tmp_path: Path) -> None:
+    model = tmp_path / "lg.npz"
+    train("lfcc-gmm", audio_folder, model)
+    det = LfccGmmDetector(model_path=model, components=4)
+    real = det.predict(Loaded.open(audio_folder / "real" / "u0.wav"))
+    fake = det.predict(Loaded.open(audio_folder / "fake" / "u0_gen.wav"))
+    assert real.score is not None and fake.score is not None and fake.score > real.score
+    assert fake.evidence["segments"][0]["start_s"] == 0.0
+
+
+def test_cli_train_and_evaluate(
+    image_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model, out = tmp_path / "m.json", tmp_path / "report.json"
+    assert main(["train", "spectral", "--data", str(image_folder), "--out", str(model)]) == 0
+    assert "16" in capsys.readouterr().out
+    args = [
+        "evaluate",
+        "--data",
+        str(image_folder),
+        "--detector",
+        "spectral",
+        "--model",
+        str(model),
+    ]
+    assert main([*args, "--out", str(out)]) == 0
+    assert "clean" in capsys.readouterr().out
+    assert json.loads(out.read_text())[0]["conditions"]["clean"]["n"] == 16
+
+
+def test_cli_bad_input_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--data", str(tmp_path / "nope")]) == 3
+    assert main(["train", "no-such", "--data", str(tmp_path)]) == 2
+    assert main(["--lang", "zh", "evaluate", "--data", str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert "not a folder" in err and "Unknown detector" in err and "没有带标签的文件" in err
+
+
+def test_detect_file_reports_every_applicable_detector(image_folder: Path, tmp_path: Path) -> None:
+    names = {f["name"] for f in detect_file(image_folder / "real" / "r0.png")}
+    assert {"image-metadata", "spectral"} <= names
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    assert detect_file(junk) == []
+
+
+def test_bad_media_give_findings_without_scores() -> None:
+    from synthscope.check.detectors import detect
+    from synthscope.check.detectors._fixtures import noise_png, tone_wav
+
+    png = noise_png(256)
+    cut = detect(Loaded(png[: len(png) // 2], "cut.png"))
+    assert {f["name"] for f in cut} >= {"spectral", "cnn-image", "face-swap"}
+    for f in cut:
+        if f["name"] != "image-metadata":  # the header is still readable
+            assert f["score"] is None and "cannot be decoded" in f["reason"]
+    short = detect(Loaded(tone_wav(0.2), "short.wav"))
+    assert {f["name"] for f in short} == {"lfcc-gmm", "vocoder-trace"}
+    assert all(f["score"] is None and "voiced audio" in f["reason"] for f in short)
