@@ -20,8 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from synthscope import _cli_check
-from synthscope import _cli_detect
+from synthscope import _cli_check, _cli_detect
 from synthscope._messages import msg
 from synthscope.config import Settings, load_settings
 from synthscope.errors import ExitCode, SynthscopeError, UsageError
