@@ -23,18 +23,25 @@ def check(
     as_json: Annotated[
         bool, typer.Option("--json", help="One synthscope.check/1 JSON object per file, per line.")
     ] = False,
+    detectors: Annotated[
+        bool, typer.Option("--detectors/--no-detectors", help="Run the content detectors.")
+    ] = True,
 ) -> None:
-    """Read provenance labels (C2PA, GB 45438, watermarks), match the hash banks in the store,
-    and give a verdict per file."""
+    """Read provenance labels (C2PA, GB 45438, watermarks), match the hash banks in the store, run
+    the detectors, and give a verdict per file."""
     from synthscope._cli_bank import _index_cache
     from synthscope.check.bank_evidence import BankEvidence
     from synthscope.check.scan import check_paths
 
     cli = _cli()
     settings = cli.settings()
-    banks = BankEvidence(cli._open_store(), _index_cache())
+    evidence = [BankEvidence(cli._open_store(), _index_cache()).findings]
+    if detectors:
+        from synthscope.check.detector_evidence import DetectorEvidence
+
+        evidence.append(DetectorEvidence().findings)
     failed = False
-    for result in check_paths(files, settings, [banks.findings]):
+    for result in check_paths(files, settings, evidence):
         failed = failed or result["error"] is not None
         if as_json:
             cli.out_console.print(

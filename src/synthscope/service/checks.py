@@ -11,6 +11,7 @@ from typing import Any
 
 from synthscope._sniff import sniff
 from synthscope.check.bank_evidence import BankEvidence
+from synthscope.check.detector_evidence import DetectorEvidence
 from synthscope.check.scan import default_labelers, error_record, record, scan
 from synthscope.config import Settings
 from synthscope.errors import InputError
@@ -24,6 +25,7 @@ CHECKABLE = ("image", "video", "audio", "text")
 SNIFF_BYTES = 1 << 16
 _LABELERS: dict[int, list[Any]] = {}
 _BANKS: dict[int, BankEvidence] = {}
+_DETECTORS = DetectorEvidence()
 
 
 def _labelers(settings: Settings) -> list[Any]:
@@ -79,7 +81,9 @@ def _check(
         media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
         progress(0.2)
         extra = _banks(store).findings(media) if store is not None else []
-        progress(0.5)
+        progress(0.4)
+        extra += _DETECTORS.findings(media)
+        progress(0.8)
         verdict = scan(media, _labelers(settings), extra)
     except InputError as exc:
         return {"check": error_record(name, exc, "en"), "check_zh": error_record(name, exc, "zh")}

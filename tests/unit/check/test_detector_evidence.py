@@ -1,0 +1,58 @@
+"""Detector scores become findings with an honest band; alone they never make a file synthetic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from synthscope.check.detector_evidence import DetectorEvidence
+from synthscope.check.hashes.pdq import _picture
+from synthscope.check.scan import policy
+from synthscope.cli import main
+
+
+def _result(score: float | None, name: str = "spectral") -> dict[str, object]:
+    out: dict[str, object] = {"name": name, "version": "1", "score": score, "evidence": {}}
+    if score is None:
+        out["reason"] = "audio shorter than the model's window"
+    return out
+
+
+@pytest.mark.parametrize(
+    ("score", "claim"),
+    [(0.95, "likely_synthetic"), (0.8, "likely_synthetic"), (0.5, "inconclusive"),
+     (0.2, "likely_authentic"), (0.01, "likely_authentic"), (None, "none")],
+)  # fmt: skip
+def test_bands(score: float | None, claim: str) -> None:
+    finding = DetectorEvidence()._finding(_result(score))
+    assert finding.claim == claim and finding.section == "detectors"
+    assert finding.score == score
+
+
+def test_detectors_alone_never_say_synthetic() -> None:
+    findings = [DetectorEvidence()._finding(_result(0.999, n)) for n in ("a", "b", "c")]
+    verdict = policy(findings)
+    assert verdict.label == "likely_synthetic" and verdict.score == pytest.approx(0.999)
+
+
+def test_unscored_detector_says_why_and_claims_nothing() -> None:
+    verdict = policy([DetectorEvidence()._finding(_result(None))])
+    assert verdict.label == "no_evidence" and verdict.score is None
+
+
+def test_check_json_carries_detector_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNTHSCOPE_INDEX_CACHE", str(tmp_path / "cache"))
+    picture = tmp_path / "p.png"
+    _picture(5).save(picture)
+    assert main(["check", "--json", str(picture)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    names = {d["name"] for d in record["detectors"]}
+    assert "spectral" in names and "cnn-image" not in names
+    assert all(d["score"] is None or 0.0 <= d["score"] <= 1.0 for d in record["detectors"])
+    assert record["verdict"]["score"] is not None
+    assert main(["check", "--json", "--no-detectors", str(picture)]) == 0
+    assert json.loads(capsys.readouterr().out)["detectors"] == []
