@@ -13,8 +13,9 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
@@ -156,13 +157,16 @@ def remove_signals(bank: str, body: Removal, key: BankWriteKey, svc: Svc) -> dic
     return {"removed": removed}
 
 
-@router.post("/{bank}/match", openapi_extra=_body("json-signal", "files"))
-async def match(bank: str, request: Request, _key: BankReadKey, svc: Svc) -> dict[str, Any]:
+@router.post("/{bank}/match", openapi_extra=_body("json-signal", "files"), response_model=None)
+async def match(
+    bank: str, request: Request, _key: BankReadKey, svc: Svc
+) -> dict[str, Any] | Response:
     """Match a file (multipart ``file``) or a hash (JSON ``{"signal_type", "value"}``)."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        body = SignalIn.model_validate(await request.json())
+        body = SignalIn.model_validate_json(await request.body())
         matches = _matcher(svc, bank).match_value(bank, body.signal_type, body.value)
-        return {"hash_matches": matches}
+        # The hot path of platform sync: plain data, encoded directly (no response-model pass).
+        return Response(orjson.dumps({"hash_matches": matches}), media_type="application/json")
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
