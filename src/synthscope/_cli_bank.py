@@ -90,11 +90,9 @@ def _key_path(key: Path | None) -> Path:
 
 
 def _index_cache() -> Path:
-    """Where bank indexes persist between runs (env ``SYNTHSCOPE_INDEX_CACHE``)."""
-    import platformdirs
+    from synthscope.check.hashes.matchers import index_cache_dir
 
-    env = os.environ.get("SYNTHSCOPE_INDEX_CACHE")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("synthscope")) / "bank-index"
+    return index_cache_dir()
 
 
 @bank_app.command("create")

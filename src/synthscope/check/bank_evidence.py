@@ -2,32 +2,34 @@
 
 A file that matches a bank of known deep-synthesis content is the strongest evidence short of the
 producer's own label: a platform put it there after review. So a match claims ``synthetic`` and
-outranks any detector score in the policy. Banks are loaded once per :class:`BankEvidence` and
-reloaded only when a bank has changed (its checkpoint moved), so a service can keep one.
+outranks any detector score in the policy. Bank indexes come from :class:`Matchers`, loaded once
+and reloaded only when a bank's checkpoint moves.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthscope.check.findings import Finding
-from synthscope.check.hashes.matching import BankMatcher
+from synthscope.check.hashes.matchers import Matchers
 from synthscope.errors import InputError
 from synthscope.media import Media
 from synthscope.store import Store
 from synthscope.store.banks import list_banks
 
 
-@dataclass
 class BankEvidence:
-    """Matches a file against every bank in ``store`` that holds active signals."""
+    """Matches a file against every bank in ``store`` that holds active signals.
 
-    store: Store
-    cache_dir: Path | None = None
-    _loaded: dict[str, tuple[int, BankMatcher]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    ``matchers``: the in-memory bank indexes to use (a service passes the ones its API already
+    keeps, so a 1M-hash index is loaded once); default: its own.
+    """
+
+    def __init__(
+        self, store: Store, cache_dir: Path | None = None, matchers: Matchers | None = None
+    ) -> None:
+        self.store = store
+        self.matchers = matchers or Matchers(store, cache_dir)
 
     def findings(self, media: Media) -> list[Finding]:
         """One finding per bank: ``synthetic`` with the matches, or ``none`` when it matched
@@ -37,31 +39,23 @@ class BankEvidence:
             StorageError: the store cannot be read.
         """
         out = []
-        for name, matcher in self._matchers():
+        for name, seq in self._active_banks():
             try:
-                result = matcher.match_file(media.data, media.name)
+                result = self.matchers.get(name, seq).match_file(media.data, media.name)
             except InputError:
                 continue  # not hashable (text, PDF...): banks say nothing about it
-            matches = result["hash_matches"]
-            out.append(_finding(name, matches))
+            out.append(_finding(name, result["hash_matches"]))
         return out
 
-    def _matchers(self) -> list[tuple[str, BankMatcher]]:
+    def _active_banks(self) -> list[tuple[str, int]]:
+        """(name, checkpoint) of the banks holding active signals."""
         with self.store.reading("listing banks") as conn:
             banks = list_banks(conn)
-        chosen = []
-        with self._lock:
-            for bank in banks:
-                active = sum(n for kind, n in bank["signals"].items() if kind != "removed")
-                if not active:
-                    continue
-                seq = int(bank["seq"])
-                cached = self._loaded.get(bank["name"])
-                if cached is None or cached[0] != seq:
-                    matcher = BankMatcher.load(self.store, bank["name"], self.cache_dir)
-                    self._loaded[bank["name"]] = cached = (seq, matcher)
-                chosen.append((bank["name"], cached[1]))
-        return chosen
+        return [
+            (bank["name"], int(bank["seq"]))
+            for bank in banks
+            if any(n for kind, n in bank["signals"].items() if kind != "removed")
+        ]
 
 
 def _finding(bank: str, matches: list[dict[str, object]]) -> Finding:

@@ -19,12 +19,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from synthscope import __version__
+from synthscope.check.hashes.matchers import Matchers, index_cache_dir
 from synthscope.config import Settings
 from synthscope.service import api, banks, errors, pages
 from synthscope.service.deps import Services
 from synthscope.service.jobs import JobRunner
 from synthscope.service.keys import KeyCache
-from synthscope.service.matchers import Matchers, index_cache_dir
 from synthscope.service.ratelimit import RateLimiter
 from synthscope.service.reports import ReportCache
 from synthscope.store import Store

@@ -20,11 +20,11 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from synthscope.check.hashes import banks as bank_lib
+from synthscope.check.hashes.matchers import Matchers
 from synthscope.config import default_data_dir
 from synthscope.service import audit
 from synthscope.service.deps import AdminKey, BankReadKey, BankWriteKey, Services, Svc
 from synthscope.service.errors import ApiError
-from synthscope.service.matchers import Matchers
 from synthscope.service.pages import safe_name
 from synthscope.service.uploads import discard, save_bytes, save_upload, upload_dir
 

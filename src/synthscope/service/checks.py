@@ -19,12 +19,10 @@ from synthscope.media import Limits, Media
 from synthscope.service.errors import ApiError
 from synthscope.service.jobs import Progress, Work
 from synthscope.service.uploads import discard
-from synthscope.store import Store
 
 CHECKABLE = ("image", "video", "audio", "text")
 SNIFF_BYTES = 1 << 16
 _LABELERS: dict[int, list[Any]] = {}
-_BANKS: dict[int, BankEvidence] = {}
 _DETECTORS = DetectorEvidence()
 
 
@@ -33,13 +31,6 @@ def _labelers(settings: Settings) -> list[Any]:
     if id(settings) not in _LABELERS:
         _LABELERS[id(settings)] = default_labelers(settings)
     return _LABELERS[id(settings)]
-
-
-def _banks(store: Store) -> BankEvidence:
-    """Bank matching for ``store``, kept between checks (reloaded when a bank changes)."""
-    if id(store) not in _BANKS:
-        _BANKS[id(store)] = BankEvidence(store)
-    return _BANKS[id(store)]
 
 
 def refuse_unknown_type(path: Path, name: str) -> str:
@@ -59,14 +50,14 @@ def refuse_unknown_type(path: Path, name: str) -> str:
 
 
 def check_work(
-    settings: Settings, path: Path, name: str, keep: bool, store: Store | None = None
+    settings: Settings, path: Path, name: str, keep: bool, banks: BankEvidence | None = None
 ) -> Work:
     """The job that checks ``path`` (shown to the user as ``name``), then deletes it unless
     ``keep``. Its result is ``{"check": <synthscope.check/1 en>, "check_zh": <same, zh>}``."""
 
     def work(progress: Progress) -> dict[str, Any]:
         try:
-            return _check(settings, path, name, progress, store)
+            return _check(settings, path, name, progress, banks)
         finally:
             if not keep:
                 discard(path)
@@ -75,12 +66,12 @@ def check_work(
 
 
 def _check(
-    settings: Settings, path: Path, name: str, progress: Progress, store: Store | None
+    settings: Settings, path: Path, name: str, progress: Progress, banks: BankEvidence | None
 ) -> dict[str, Any]:
     try:
         media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
         progress(0.2)
-        extra = _banks(store).findings(media) if store is not None else []
+        extra = banks.findings(media) if banks is not None else []
         progress(0.4)
         extra += _DETECTORS.findings(media)
         progress(0.8)

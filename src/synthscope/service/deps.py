@@ -19,7 +19,7 @@ from synthscope.service.reports import ReportCache
 from synthscope.store import Store
 
 if TYPE_CHECKING:
-    from synthscope.service.matchers import Matchers
+    from synthscope.check.hashes.matchers import Matchers
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from `synthscope apikey create`.")
 

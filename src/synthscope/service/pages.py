@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from synthscope.check.bank_evidence import BankEvidence
 from synthscope.errors import SynthscopeError
 from synthscope.service import checks, reports
 from synthscope.service.csrf import set_cookie, token_for, valid
@@ -95,7 +96,8 @@ def start_check_job(svc: Services, path: Path, name: str, keep: bool, key_id: in
         discard(path)
         raise
     params = {"file": name, "keep": keep}
-    work = checks.check_work(svc.settings, path, name, keep, svc.store)
+    banks = BankEvidence(svc.store, matchers=svc.matchers)
+    work = checks.check_work(svc.settings, path, name, keep, banks)
     job_id = svc.jobs.submit("check", work, params=params, key_id=key_id)
     if keep:
         svc.jobs.set_result(job_id, kept_file=str(path))

@@ -103,7 +103,7 @@ class Fetcher:
         Raises:
             SourceError: the source could not be reached or kept failing after every attempt.
         """
-        return self._call("GET", url, parse, params=params, headers=headers, accept=accept)
+        return self._call("GET", url, parse, accept, params=params, headers=headers)
 
     def post(
         self,
@@ -121,10 +121,12 @@ class Fetcher:
             SourceError: as :meth:`get`.
         """
         return self._call(
-            "POST", url, parse, params=params, headers=headers, json=json, data=data, accept=()
+            "POST", url, parse, (), params=params, headers=headers, json=json, data=data
         )
 
-    def _call(self, method: str, url: str, parse: Parse, **kwargs: Any) -> Any:
+    def _call(
+        self, method: str, url: str, parse: Parse, accept: Collection[int], **kwargs: Any
+    ) -> Any:
         shown = redact(str(httpx.URL(url, params=kwargs.get("params") or None)))
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
@@ -134,23 +136,27 @@ class Fetcher:
             reraise=True,
         )
         try:
-            return retrying(self._once, method, url, parse, kwargs)
+            return retrying(self._once, method, url, parse, accept, kwargs)
         except Retryable as exc:
             raise SourceError(
                 f"{self.source}: {shown} kept failing after {self.attempts} attempts: {exc}.",
                 zh=f"{self.source}：{shown} 重试 {self.attempts} 次后仍然失败：{exc}。",
             ) from exc
 
-    def _once(self, method: str, url: str, parse: Parse, kwargs: dict[str, Any]) -> Any:
+    def _once(
+        self,
+        method: str,
+        url: str,
+        parse: Parse,
+        accept: Collection[int],
+        kwargs: dict[str, Any],
+    ) -> Any:
         self._pace()
         self.stats.requests += 1
-        accept = kwargs.pop("accept", ())
         try:
             response = self.client.request(method, url, **kwargs)
         except httpx.TransportError as exc:
             raise Retryable(f"connection failed ({type(exc).__name__}: {exc})") from exc
-        finally:
-            kwargs["accept"] = accept
         if response.status_code not in accept:
             self._check_status(response)
         return parse(response)

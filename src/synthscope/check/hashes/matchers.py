@@ -1,4 +1,5 @@
-"""Bank indexes kept in memory between API requests (bank matching at 1M hashes)."""
+"""Bank indexes kept in memory between matches (the service's API, ``check``), and where they
+persist between runs."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ class Matchers:
 
     Loading a 1M-hash index takes seconds; a match takes about a millisecond, and reading the
     bank's checkpoint as long again. So the checkpoint is read at most every ``fresh_s`` seconds
-    per bank, and at once after a change made through this service: a change made elsewhere (the
-    CLI, another process) is seen within ``fresh_s``.
+    per bank, and at once after :meth:`changed`: a change made elsewhere (the CLI, another
+    process) is seen within ``fresh_s``.
     """
 
     def __init__(self, store: Store, cache_dir: Path | None, fresh_s: float = 1.0) -> None:
@@ -33,8 +34,9 @@ class Matchers:
         self._checked: dict[str, float] = {}
         self._hashers: dict[str, Any] = {}
 
-    def get(self, bank: str) -> BankMatcher:
-        """The matcher of ``bank`` at its current checkpoint.
+    def get(self, bank: str, seq: int | None = None) -> BankMatcher:
+        """The matcher of ``bank`` at its current checkpoint (``seq`` when the caller has just
+        read it, which saves reading it again).
 
         Raises:
             UsageError: no such bank.
@@ -42,10 +44,12 @@ class Matchers:
         """
         now = time.monotonic()
         hit = self._cache.get(bank)
-        if hit is not None and now - self._checked.get(bank, 0.0) < self.fresh_s:
+        fresh = now - self._checked.get(bank, 0.0) < self.fresh_s
+        if hit is not None and (hit[0] == seq or (seq is None and fresh)):
             return hit[1]
-        with self.store.reading("reading the bank") as conn:
-            seq = int(bank_row(conn, bank).seq)
+        if seq is None:
+            with self.store.reading("reading the bank") as conn:
+                seq = int(bank_row(conn, bank).seq)
         with self._lock:
             hit = self._cache.get(bank)
             if hit is None or hit[0] != seq:
@@ -77,7 +81,7 @@ class Matchers:
 
 
 def index_cache_dir() -> Path:
-    """Where bank indexes persist between runs (env ``SYNTHSCOPE_INDEX_CACHE``, as the CLI)."""
+    """Where bank indexes persist between runs (env ``SYNTHSCOPE_INDEX_CACHE``)."""
     import platformdirs
 
     env = os.environ.get("SYNTHSCOPE_INDEX_CACHE")
