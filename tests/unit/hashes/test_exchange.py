@@ -160,3 +160,58 @@ def test_local_file_round_trip(raws: list[bytes]) -> None:
     assert [(e.signal_type, e.value, e.line) for e in parsed.added] == [
         ("pdq", raw.hex(), n) for n, raw in enumerate(raws, start=1)
     ]
+
+
+FRAMES = st.lists(
+    st.tuples(
+        st.binary(min_size=32, max_size=32),
+        st.integers(0, 100),
+        st.integers(0, 10**7).map(lambda ms: ms / 1000),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(st.lists(FRAMES, min_size=1, max_size=5))
+def test_vpdq_local_file_lines_use_threatexchange_form_and_round_trip(videos) -> None:  # type: ignore[no-untyped-def]
+    values = [",".join(f"{h.hex()}:{q}:{s:.3f}" for h, q, s in frames) for frames in videos]
+    entries = [Entry(0, "vpdq", v) for v in dict.fromkeys(values)]
+    text = local_file_text(entries)
+    for line, frames in zip(text.splitlines(), dict.fromkeys(map(tuple, videos)), strict=True):
+        signal_type, value = line.split(" ", 1)
+        assert signal_type == "vpdq"
+        # python-threatexchange's vpdq value: a JSON list of "<hex>,<quality>,<timestamp>"
+        assert [s.split(",") for s in json.loads(value)] == [
+            [h.hex(), str(q), f"{s:.3f}"] for h, q, s in frames
+        ]
+    parsed = parse_local_file(text)
+    assert parsed.bad == []
+    assert [e.value for e in parsed.added] == [e.value for e in entries]
+
+
+def test_vpdq_value_written_by_threatexchange_is_read() -> None:
+    # as python-threatexchange's vpdq_to_json writes it: json.dumps of f"{hex},{q},{t:.3}"
+    value = json.dumps([f"{H[0]},100,{0.0:.3}", f"{H[1]},42,{1.0:.3}", f"{H[2]},77,{123.0:.3}"])
+    parsed = parse_local_file(f"vpdq {value}\n")
+    assert parsed.bad == []
+    assert parsed.added[0].value == f"{H[0]}:100:0.000,{H[1]}:42:1.000,{H[2]}:77:123.000"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "[]",
+        "[1, 2]",
+        "[not json",
+        json.dumps([f"{H[0]},101,0.0"]),
+        json.dumps([f"{H[0]},50,-1.0"]),
+        json.dumps([f"{H[0]}:50:1.0"]),
+        f"{H[0]}:50",
+    ],
+)
+def test_bad_vpdq_values_are_reported_by_line(value: str) -> None:
+    parsed = parse_local_file(f"# comment\nvpdq {value}\n")
+    assert parsed.added == []
+    assert [b.line for b in parsed.bad] == [2]
+    assert "vPDQ" in parsed.bad[0].reason

@@ -92,6 +92,12 @@ class Hasher(ABC):
             InputError: the value is not a valid signal of this type (the message says why).
         """
 
+    def exchange_value(self, value: str) -> str:
+        """How a canonical value is written in a ``local_file`` line: python-threatexchange's
+        form of this signal type, which :meth:`validate` reads back (the canonical form itself
+        unless a hasher's differs from threatexchange's)."""
+        return value
+
     @classmethod
     @abstractmethod
     def examples(cls) -> list[tuple[bytes, bytes, bytes]]:

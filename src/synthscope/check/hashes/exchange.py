@@ -111,8 +111,11 @@ def parse_local_file(text: str) -> Exchange:
 
 
 def local_file_text(entries: list[Entry]) -> str:
-    """``<signal_type> <value>`` lines."""
-    return "".join(f"{e.signal_type} {e.value}\n" for e in entries)
+    """``<signal_type> <value>`` lines, each value in python-threatexchange's form."""
+    hashers = _hashers()
+    return "".join(
+        f"{e.signal_type} {hashers[e.signal_type].exchange_value(e.value)}\n" for e in entries
+    )
 
 
 def parse_document(document: dict[str, Any]) -> Exchange:

@@ -7,11 +7,16 @@ video is within Hamming distance 31; the match percentages of query and candidat
 their good frames that match. As in python-threatexchange, a query matches when at least 80% of its
 frames match (so an excerpt of a banked video matches it): :meth:`VpdqHasher.distance` is
 ``100 - query %``. Frames are hashed at their decoded size (no 512 px step, as Meta's vPDQ).
+
+In ``local_file`` exchange lines a value is written the way python-threatexchange's ``vpdq``
+signal type writes it: a JSON list of ``"<pdq_hex>,<quality>,<seconds>"`` strings; both forms are
+read.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,12 +83,16 @@ class VpdqHasher(Hasher):
         return round(100 - query)
 
     def validate(self, value: str) -> str:
-        """The canonical serialisation.
+        """The canonical serialisation of either form.
 
         Raises:
-            InputError: not a list of ``hex:quality:seconds`` frames.
+            InputError: not a list of ``hex:quality:seconds`` frames, nor threatexchange's JSON.
         """
         return serialize(parse(value.strip()))
+
+    def exchange_value(self, value: str) -> str:
+        """python-threatexchange's form: a JSON list of ``"<pdq_hex>,<quality>,<seconds>"``."""
+        return json.dumps([f"{f.value},{f.quality},{f.seconds:.3f}" for f in parse(value)])
 
     @classmethod
     def examples(cls) -> list[tuple[bytes, bytes, bytes]]:
@@ -97,25 +106,53 @@ def serialize(frames: Sequence[Frame]) -> str:
 
 
 def parse(value: str) -> list[Frame]:
-    """Frames from their serialisation.
+    """Frames from their serialisation, or from python-threatexchange's JSON list.
 
     Raises:
-        InputError: a frame is malformed.
+        InputError: a frame is malformed, or the value is empty.
     """
+    parts, sep = _threatexchange_parts(value), ","
+    if parts is None:
+        parts, sep = value.split(","), ":"
+    if not parts:
+        raise InputError("A vPDQ value has no frames.", zh="vPDQ 值中没有帧。")
     frames = []
-    for index, part in enumerate(value.split(",")):
-        fields = part.split(":")
+    for index, part in enumerate(parts):
+        fields = part.split(sep)
         try:
             if len(fields) != 3:
                 raise ValueError(part)
             hexval = _pdqcore.hex_to_bytes(fields[0]).hex()
-            frames.append(Frame(index, float(fields[2]), hexval, int(fields[1])))
+            quality, seconds = int(fields[1]), float(fields[2])
+            if not (0 <= quality <= 100 and 0 <= seconds < float("inf")):
+                raise ValueError(part)
+            frames.append(Frame(index, seconds, hexval, quality))
         except (ValueError, InputError):
+            form = sep.join(("<pdq_hex>", "<quality 0-100>", "<seconds>"))
             raise InputError(
-                f"vPDQ frame {index + 1} is not <pdq_hex>:<quality>:<seconds>.",
-                zh=f"vPDQ 第 {index + 1} 帧不是 <pdq_hex>:<quality>:<seconds> 格式。",
+                f"vPDQ frame {index + 1} is not {form}.",
+                zh=f"vPDQ 第 {index + 1} 帧不是 {form} 格式。",
             ) from None
     return frames
+
+
+def _threatexchange_parts(value: str) -> list[str] | None:
+    """The frame strings of a JSON list value; None when ``value`` is not one."""
+    if not value.lstrip().startswith("["):
+        return None
+    try:
+        parts = json.loads(value)
+    except ValueError:
+        raise InputError(
+            "A vPDQ value that starts with '[' must be a JSON list of strings.",
+            zh="以“[”开头的 vPDQ 值必须是字符串组成的 JSON 列表。",
+        ) from None
+    if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+        raise InputError(
+            'A vPDQ JSON value must be a list of "<pdq_hex>,<quality>,<seconds>" strings.',
+            zh="vPDQ 的 JSON 值必须是“<pdq_hex>,<quality>,<seconds>”字符串的列表。",
+        )
+    return parts
 
 
 def _good(frames: Sequence[Frame]) -> np.ndarray[Any, np.dtype[np.uint8]]:
