@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import TypeVar
 
 from synthscope.errors import InputError
@@ -131,11 +131,11 @@ def arxiv_identity(arxiv: str) -> Identity:
 # --- Bilibili av <-> BV ----------------------------------------------------------------------
 
 # The public algorithm since 2024 (bilibili-API-collect, docs/misc/bvid_desc.md).
-_XOR_CODE = 23442827791579
+XOR_CODE = _XOR_CODE = 23442827791579
 _MASK_CODE = 2251799813685247
 MAX_AID = 1 << 51
-_BASE = 58
-_ALPHABET = "FcwAPNKTMug3GV5Lj7EJnHpWsx4tb8haYeviqBz6rkCy12mUSDQX9RdoZf"
+BASE = _BASE = 58
+ALPHABET = _ALPHABET = "FcwAPNKTMug3GV5Lj7EJnHpWsx4tb8haYeviqBz6rkCy12mUSDQX9RdoZf"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 _SWAPS = ((3, 9), (4, 7))
 _T = TypeVar("_T")
@@ -149,7 +149,7 @@ def _swap(items: list[_T]) -> list[_T]:
 
 # The algorithm writes base-58 digit k (least significant first) at position 11 - k, then swaps;
 # _DIGIT_AT[i] is the digit that ends at position 3 + i, so encoding needs no list shuffling.
-_DIGIT_AT = tuple(11 - pos for pos in _swap(list(range(12)))[3:])
+DIGIT_AT = _DIGIT_AT = tuple(11 - pos for pos in _swap(list(range(12)))[3:])
 
 
 def av_to_bv(aid: int) -> str:
@@ -217,6 +217,22 @@ Handler = Callable[[str], Identity | None]
 _END = r"(?=[/?&.]|\Z)"  # an id ends at a path, query or extension boundary, never mid-token
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a regex handler does, as data: the column-wise identifier (``_vector_ids``) compiles
+    the same pattern for whole columns of URLs, so the rules have one definition."""
+
+    platform: str
+    pattern: str
+    prefix: str
+    suffix: str
+    kind: str
+
+
+RULES: dict[Handler, Rule] = {}
+"""Regex handler -> its rule (the id is the last group that matched)."""
+
+
 def _regex_handler(platform: str, pattern: str, url: tuple[str, str], kind: str) -> Handler:
     """Handler whose id is the last group that matched ``pattern``; ``url`` wraps the id.
 
@@ -224,6 +240,7 @@ def _regex_handler(platform: str, pattern: str, url: tuple[str, str], kind: str)
     """
     compiled = re.compile(pattern)
     prefix, suffix = url
+    rule = Rule(platform, pattern, prefix, suffix, kind)
 
     def handle(rest: str) -> Identity | None:
         m = compiled.match(rest)
@@ -232,6 +249,7 @@ def _regex_handler(platform: str, pattern: str, url: tuple[str, str], kind: str)
         pid = m[m.lastindex or 0]
         return make_identity(platform, pid, prefix + pid + suffix, kind)
 
+    RULES[handle] = rule
     return handle
 
 
@@ -293,10 +311,11 @@ _tencent_video = _regex_handler(
     "video",
 )
 
-_BILIBILI = re.compile(
+BILIBILI_PATTERN = (
     rf"(?:/s)?/video/(?:[Bb][Vv]1({_BV_CHARS})|[Aa][Vv](\d{{1,16}})){_END}"
     rf"|/player\.html\?(?:[^#]*?&)?(?:bvid=[Bb][Vv]1({_BV_CHARS})|aid=(\d{{1,16}})){_END}"
 )
+_BILIBILI = re.compile(BILIBILI_PATTERN)
 
 
 def _bilibili(rest: str) -> Identity | None:
@@ -306,6 +325,9 @@ def _bilibili(rest: str) -> Identity | None:
     if m[1] is not None:  # the modern BV form, by far the most common: no conversion needed
         return bilibili_identity("BV1" + m[1])
     return bili_from_match(m[3], m[2] or m[4])
+
+
+bilibili_handler: Handler = _bilibili
 
 
 def _arxiv(rest: str) -> Identity | None:

@@ -211,7 +211,7 @@ def _split_categories(value: Any) -> Iterable[str]:
     return ()
 
 
-def _arxiv_categories(raw: dict[str, Any] | None) -> list[str]:
+def arxiv_categories(raw: dict[str, Any] | None) -> list[str]:
     """arXiv categories recorded in an item's raw data, primary category first."""
     if not raw:
         return []
@@ -228,7 +228,7 @@ def _classify_content(item: Item, classifier: Classifier) -> None:
 def _classify_research(item: Item, classifier: Classifier) -> None:
     item.keywords = classifier.research.match(item.title, item.text)
     matched = classifier.research.modality(item.keywords)
-    item.modality = modality_of(matched, _arxiv_categories(item.raw))
+    item.modality = modality_of(matched, arxiv_categories(item.raw))
 
 
 _BY_KIND: dict[str, Callable[[Item, Classifier], None]] = {

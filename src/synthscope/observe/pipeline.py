@@ -11,18 +11,22 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from synthscope.errors import InputError, SynthscopeError
 from synthscope.observe._prefetch import can_prefetch, prefetched
+from synthscope.observe._table import TableBatch, prepare
 from synthscope.observe.classify import Classifier, classify
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 from synthscope.store import Store
 from synthscope.store import runs as run_records
-from synthscope.store.items import upsert_items
+from synthscope.store.items import UpsertCounts, upsert_items
+from synthscope.store.items_table import upsert_table
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +111,8 @@ def _classified(
     source: Source, query: str, checkpoint: Checkpoint | None, classifier: Classifier
 ) -> Iterator[Batch]:
     for batch in source.fetch_iter(query, checkpoint):
+        if isinstance(batch, TableBatch):
+            prepare(batch, classifier)
         for item in batch.items:
             classify(item, classifier)
         yield batch
@@ -126,22 +132,41 @@ def _batches(
 
 def _store_batch(store: Store, source: str, run: run_records.RunState, batch: Batch) -> None:
     with store.transaction("storing a batch") as conn:
-        counts = upsert_items(conn, batch.items, source=source, run_id=run.id)
+        if isinstance(batch, TableBatch):
+            counts, good, kinds = _store_table(conn, source, run, batch)
+        else:
+            counts = upsert_items(conn, batch.items, source=source, run_id=run.id)
+            good, kinds = len(batch.items), Counter(item.kind for item in batch.items)
         run.checkpoint = batch.checkpoint
         run.count("read", batch.read)
-        run.count("items", len(batch.items))
+        run.count("items", good)
         run.count("new", counts.new)
         run.count("updated", counts.updated)
         run.count("unchanged", counts.unchanged)
         run.count("snapshots", counts.snapshots)
         run.count("skipped", len(batch.skipped))
-        for kind, n in Counter(item.kind for item in batch.items).items():
+        for kind, n in kinds.items():
             run.count(f"kind.{kind}", n)
         for name, n in batch.counts.items():
             run.count(name, n)
         run.log.extend(batch.log)
         run.note_errors([str(e) for e in batch.skipped])
         run_records.save_progress(conn, run)
+
+
+def _store_table(
+    conn: Connection, source: str, run: run_records.RunState, batch: TableBatch
+) -> tuple[UpsertCounts, int, Mapping[str, int]]:
+    observed_at = batch.observed_at or datetime.now(UTC)
+    counts = upsert_table(
+        conn,
+        batch.table,
+        observed_at=observed_at,
+        source=source,
+        run_id=run.id,
+        now=datetime.now(UTC),
+    )
+    return counts, batch.good, batch.kinds
 
 
 def _close(store: Store, run: run_records.RunState, status: str, message: str | None) -> None:
@@ -196,6 +221,7 @@ def import_file(
         mapping=mapping,
         batch_size=batch_size,
         observed_at=observed_at,
+        columnar=True,
     )
     params = {
         "platform": platform,

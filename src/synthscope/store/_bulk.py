@@ -126,6 +126,37 @@ def insert_items(conn: Connection, items: Sequence[Item], *, source: str, now: d
     conn.exec_driver_sql(sql, rows)
 
 
+def json_text(value: Any) -> str | None:
+    """A JSON column's value as the driver takes it."""
+    return _json(value)
+
+
+def stored_time(conn: Connection, value: datetime | None) -> Any:
+    """A time as the driver takes it for this database."""
+    return _FLAVOURS[conn.dialect.name].time(value)
+
+
+def insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
+    """Insert driver-ready item rows (ITEM_COLUMNS, optionally preceded by the id); keys already
+    stored are left as they are. Returns how many rows were written."""
+    if not rows:
+        return 0
+    flavour = _FLAVOURS[conn.dialect.name]
+    columns = ITEM_COLUMNS if len(rows[0]) == len(ITEM_COLUMNS) else ("id", *ITEM_COLUMNS)
+    sql = (
+        f"INSERT INTO items ({', '.join(columns)}) "
+        f"VALUES ({_markers(flavour, columns)}) ON CONFLICT (key) DO NOTHING"
+    )
+    cursor = conn.exec_driver_sql(sql, list(rows))
+    return int(cursor.rowcount)
+
+
+def next_item_id(conn: Connection) -> int:
+    """The id SQLite gives the next item (one above the largest); only for the writing
+    transaction, which no other writer can enter."""
+    return int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM items").scalar_one())
+
+
 def upsert_snapshots(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     """Insert ``(item_id, observed_at, run_id, *METRICS)`` rows; for an (item, observed_at)
     already stored, only fill its gaps (first-written values are kept)."""

@@ -120,7 +120,7 @@ _EXISTING_COLUMNS = (
 _EXISTING_NAMES = tuple(c.name for c in _EXISTING_COLUMNS)
 
 
-def _existing(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
+def existing_rows(conn: Connection, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The stored rows of ``keys`` as dicts of model values."""
     rows = [
         dict(zip(_EXISTING_NAMES, values, strict=True))
@@ -148,7 +148,7 @@ def upsert_items(
     batch = merge_duplicates(items)
     if not batch:
         return UpsertCounts()
-    existing = _existing(conn, list(batch))
+    existing = existing_rows(conn, list(batch))
     counts = UpsertCounts()
     fresh = [(key, it) for key, it in batch.items() if key not in existing]
     new_items = [it for _, it in fresh]
@@ -156,16 +156,16 @@ def upsert_items(
         _bulk.insert_items(conn, new_items, source=source, now=now)
         counts.new = len(new_items)
     diffs = {key: changes(row, batch[key], source) for key, row in existing.items()}
-    counts.updated = _update_changed(conn, existing, diffs, now)
+    counts.updated = update_changed(conn, existing, diffs, now)
     counts.unchanged = len(batch) - counts.new - counts.updated
     ids = {key: row["id"] for key, row in existing.items()}
     if new_items:
-        ids.update(_ids(conn, [key for key, _ in fresh]))
+        ids.update(ids_of(conn, [key for key, _ in fresh]))
     counts.snapshots = _write_snapshots(conn, batch, ids, run_id, now)
     return counts
 
 
-def _update_changed(
+def update_changed(
     conn: Connection,
     existing: dict[str, dict[str, Any]],
     diffs: dict[str, dict[str, Any]],
@@ -184,7 +184,7 @@ def _update_changed(
     return sum(len(p) for p in groups.values())
 
 
-def _ids(conn: Connection, keys: list[str]) -> dict[str, int]:
+def ids_of(conn: Connection, keys: list[str]) -> dict[str, int]:
     return {key: row_id for key, row_id in _bulk.rows_by_key(conn, ("key", "id"), keys)}
 
 

@@ -93,6 +93,8 @@ class FileSource(Source):
     """Items from a local file; the query is the file's path.
 
     Checkpoints are ``{"row": N}``: N is the last row read, so resuming skips rows up to N.
+    With ``columnar`` (the import pipeline sets it), delimited text files come as table batches
+    (:class:`synthscope.observe._table.TableBatch`) instead of items, with the same checkpoints.
     """
 
     def __init__(
@@ -103,12 +105,14 @@ class FileSource(Source):
         mapping: Mapping[str, str] | None = None,
         batch_size: int = 20_000,
         observed_at: datetime | None = None,
+        columnar: bool = False,
     ) -> None:
         self.platform = platform
         self.kind = kind
         self.mapping = dict(mapping or {})
         self.batch_size = batch_size
         self.observed_at = observed_at
+        self.columnar = columnar
 
     def fetch_iter(self, query: str, checkpoint: Checkpoint | None = None) -> Iterator[Batch]:
         """Yield batches of items read from the file at ``query``.
@@ -125,7 +129,20 @@ class FileSource(Source):
         start = _start_row(checkpoint)
         observed_at = self.observed_at or _mtime(path)
         context = RowContext(file, platform_name(self.platform), self.kind, observed_at)
-        yield from _batches(_results(path, context, self.mapping, start), self.batch_size)
+        kind = _FORMATS.get(path.suffix.lower().lstrip(".")) or sniff_format(path, file)
+        if not (self.columnar and kind in _TEXT_FORMATS):
+            rows = _results(path, context, self.mapping, start, kind)
+            yield from _batches(rows, self.batch_size)
+            return
+        # Delimited text, for the pipeline: whole batches read column-wise (observe._table).
+        from synthscope.observe._table import table_batches
+
+        def row_path(records: Iterator[RowResult]) -> Iterator[Batch]:
+            rows = _tabular_results(records, context, self.mapping, start, text_only=True)
+            return _batches(rows, self.batch_size)
+
+        records = _READERS[kind](path, file)
+        yield from table_batches(records, context, self.mapping, start, self.batch_size, row_path)
 
     def _check_options(self) -> None:
         if self.kind is not None and self.kind not in KINDS:
@@ -205,10 +222,9 @@ Result = tuple[int, Item | RecordError]
 
 
 def _results(
-    path: Path, context: RowContext, mapping: Mapping[str, str], start: int
+    path: Path, context: RowContext, mapping: Mapping[str, str], start: int, kind: str
 ) -> Iterator[Result]:
     """(row, item or error) for every row after ``start``, rows in file order."""
-    kind = _FORMATS.get(path.suffix.lower().lstrip(".")) or sniff_format(path, context.file)
     if kind == "markdown":
         return _markdown_results(path, context, start)
     records = _READERS[kind](path, context.file)

@@ -1,0 +1,168 @@
+"""Idempotent writes of a de-duplicated table of items (an import batch read column-wise).
+
+Same rules and the same stored values as :func:`synthscope.store.items.upsert_items`, without an
+:class:`Item` per row: new keys (nearly all rows of a first import) go to the driver straight from
+the table's columns, and on SQLite they get their ids in the same statement, so their snapshots need
+no second look-up. Keys already stored take the row path's merge (:func:`items.changes`) one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+import polars as pl
+from sqlalchemy import Connection
+
+from synthscope.observe.items import METRICS, Item
+from synthscope.store import _bulk
+from synthscope.store.items import (
+    UpsertCounts,
+    changes,
+    existing_rows,
+    ids_of,
+    update_changed,
+)
+
+# Columns of the table that map one to one onto the items table.
+_PLAIN = (
+    "key",
+    "platform",
+    "platform_id",
+    "kind",
+    "url",
+    "title",
+    "text",
+    "author",
+    "published_at",
+    "year",
+    "region",
+    "category",
+    "platform_category",
+    "modality",
+    "keywords",
+)
+
+
+def upsert_table(
+    conn: Connection,
+    table: pl.DataFrame | None,
+    *,
+    observed_at: datetime,
+    source: str,
+    run_id: int | None,
+    now: datetime,
+) -> UpsertCounts:
+    """Write one row per key of ``table`` and its snapshot, inside the caller's transaction.
+
+    ``table`` has one row per key (``observe._table.prepare``), all observed at ``observed_at``.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the caller maps it (see ``store.db.storage_errors``).
+    """
+    counts = UpsertCounts()
+    if table is None or table.is_empty():
+        return counts
+    table = table.with_columns(
+        pl.lit(None, dtype=pl.Int64).alias(m) for m in METRICS if m not in table.columns
+    )
+    existing = existing_rows(conn, table["key"].to_list())
+    stored = (
+        table["key"].is_in(list(existing)) if existing else pl.repeat(False, len(table), eager=True)
+    )
+    fresh = table.filter(~stored)
+    snapshots: list[tuple[Any, ...]] = []
+    if not fresh.is_empty():
+        ids = _insert(conn, fresh, observed_at=observed_at, source=source, now=now)
+        snapshots += _snapshot_rows(fresh, ids, observed_at, run_id)
+        counts.new = len(fresh)
+    if existing:
+        old = table.filter(stored)
+        items = [_item(row, observed_at) for row in old.iter_rows(named=True)]
+        diffs = {it.key: changes(existing[it.key], it, source) for it in items}
+        counts.updated = update_changed(conn, existing, diffs, now)
+        ids = [existing[it.key]["id"] for it in items]
+        snapshots += _snapshot_rows(old, ids, observed_at, run_id)
+    counts.unchanged = len(table) - counts.new - counts.updated
+    if snapshots:
+        _bulk.upsert_snapshots(conn, snapshots)
+    counts.snapshots = len(snapshots)
+    return counts
+
+
+def _insert(
+    conn: Connection, fresh: pl.DataFrame, *, observed_at: datetime, source: str, now: datetime
+) -> list[int]:
+    """Insert new keys; their ids in table order."""
+    sqlite = conn.dialect.name == "sqlite"
+    columns: list[Sequence[Any]] = [
+        fresh[name].to_list() for name in _PLAIN if name != "published_at"
+    ]
+    published = fresh["published_at"]
+    times = (
+        published.dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list() if sqlite else published.to_list()
+    )
+    columns.insert(_PLAIN.index("published_at"), times)
+    n = len(fresh)
+    constant = [
+        _bulk.json_text([source]),
+        None,  # raw: per row, below
+        _bulk.stored_time(conn, observed_at),
+        _bulk.stored_time(conn, now),
+        _bulk.stored_time(conn, now),
+    ]
+    rows = [
+        (*values, constant[0], raw, *constant[2:])
+        for values, raw in zip(zip(*columns, strict=True), fresh["raw"].to_list(), strict=True)
+    ]
+    keys = fresh["key"].to_list()
+    if not sqlite:
+        _bulk.insert_rows(conn, rows)
+        found = ids_of(conn, keys)
+        return [found[key] for key in keys]
+    first = _bulk.next_item_id(conn)
+    ids = list(range(first, first + n))
+    written = _bulk.insert_rows(
+        conn, [(row_id, *row) for row_id, row in zip(ids, rows, strict=True)]
+    )
+    if written == n:
+        return ids
+    found = ids_of(conn, keys)  # another writer got some keys first: ask for the real ids
+    return [found[key] for key in keys]
+
+
+def _snapshot_rows(
+    table: pl.DataFrame, ids: Sequence[int], observed_at: datetime, run_id: int | None
+) -> list[tuple[Any, ...]]:
+    """One snapshot per row that has at least one count."""
+    values = table.select(METRICS).rows()
+    return [
+        (row_id, observed_at, run_id, *metrics)
+        for row_id, metrics in zip(ids, values, strict=True)
+        if any(v is not None for v in metrics)
+    ]
+
+
+def _item(row: dict[str, Any], observed_at: datetime) -> Item:
+    """A table row as the Item the row path would have built (for merging with stored rows)."""
+    return Item(
+        row["platform"],
+        row["platform_id"],
+        row["kind"],
+        row["url"],
+        row["title"],
+        row["text"],
+        row["author"],
+        row["published_at"],
+        row["year"],
+        row["region"],
+        row["category"],
+        row["platform_category"],
+        row["modality"],
+        tuple(orjson.loads(row["keywords"])),
+        {m: row[m] for m in METRICS if row[m] is not None},
+        observed_at,
+        orjson.loads(row["raw"]),
+    )
