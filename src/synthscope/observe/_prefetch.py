@@ -65,13 +65,17 @@ def _get(queue: Any, worker: Any) -> tuple[str, Any]:
                 ) from None
 
 
-def prefetched(make: Callable[[], Iterator[Any]]) -> Iterator[Any]:
-    """The values of ``make()``, produced in a forked process at most QUEUE_DEPTH ahead.
+def prefetched(make: Callable[[], Iterator[Any]], *, start: str = "fork") -> Iterator[Any]:
+    """The values of ``make()``, produced in a second process at most QUEUE_DEPTH ahead.
+
+    ``start`` is the multiprocessing start method. A producer that uses polars needs "spawn"
+    (then ``make`` must pickle): polars' thread pool does not survive a fork once this process
+    has used it, and the forked producer would wait on it forever.
 
     Raises:
         whatever ``make()`` raised in the producer.
     """
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context(start)
     queue = ctx.Queue(maxsize=QUEUE_DEPTH)
     worker = ctx.Process(target=_produce, args=(make, queue), daemon=True)
     worker.start()

@@ -127,7 +127,10 @@ def _batches(
 ) -> Iterator[Batch]:
     make = partial(_classified, source, query, checkpoint, classifier)
     use = can_prefetch() if prefetch is None else prefetch
-    return prefetched(make) if use else make()
+    if not use:
+        return make()
+    # Column-wise file batches use polars, which a forked producer cannot (see _prefetch).
+    return prefetched(make, start="spawn" if getattr(source, "columnar", False) else "fork")
 
 
 def _store_batch(store: Store, source: str, run: run_records.RunState, batch: Batch) -> None:

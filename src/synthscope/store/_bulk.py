@@ -151,6 +151,35 @@ def insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
     return int(cursor.rowcount)
 
 
+def update_items(
+    conn: Connection,
+    columns: Sequence[str],
+    changed: Sequence[tuple[int, dict[str, Any]]],
+    now: datetime,
+) -> None:
+    """Set ``columns`` (model values, JSON and times converted here) and ``updated_at`` of
+    the items with the given ids."""
+    flavour = _FLAVOURS[conn.dialect.name]
+    time = flavour.time
+    sets = ", ".join(
+        f"{c} = {flavour.json_marker if c in _JSON else flavour.marker}"
+        for c in (*columns, "updated_at")
+    )
+    sql = f"UPDATE items SET {sets} WHERE id = {flavour.marker}"
+    stamp = time(now)
+    rows = [
+        (*(_driver_value(c, diff[c], time) for c in columns), stamp, row_id)
+        for row_id, diff in changed
+    ]
+    conn.exec_driver_sql(sql, rows)
+
+
+def _driver_value(column: str, value: Any, time: Callable[[datetime | None], Any]) -> Any:
+    if column in _JSON:
+        return _json(value)
+    return time(value) if column in _TIMES else value
+
+
 def next_item_id(conn: Connection) -> int:
     """The id SQLite gives the next item (one above the largest); only for the writing
     transaction, which no other writer can enter."""
@@ -205,5 +234,5 @@ def rows_by_key(
     else:
         sql = f'SELECT {names} FROM items WHERE "key" = ANY(%s)'
         param = list(keys)
-    cursor = conn.exec_driver_sql(sql, (param,))
-    return list(cursor.fetchall())
+    # The DB-API cursor's rows: SQLAlchemy's Row objects cost more than the query here.
+    return list(conn.exec_driver_sql(sql, (param,)).cursor.fetchall())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection
 
 from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
@@ -172,15 +172,13 @@ def update_changed(
     now: datetime,
 ) -> int:
     """Write every changed item; items changing the same columns share one executemany."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for key, row in existing.items():
         diff = diffs[key]
         if diff:
-            groups[tuple(sorted(diff))].append({"row_id": row["id"], "updated_at": now, **diff})
-    for columns, params in groups.items():
-        values: dict[str, Any] = {name: bindparam(name) for name in (*columns, "updated_at")}
-        stmt = update(ITEMS).where(ITEMS.c.id == bindparam("row_id")).values(values)
-        conn.execute(stmt, params)
+            groups[tuple(sorted(diff))].append((row["id"], diff))
+    for columns, changed in groups.items():
+        _bulk.update_items(conn, columns, changed, now)
     return sum(len(p) for p in groups.values())
 
 

@@ -83,6 +83,17 @@ def metric_sums_per_year(
     return sums, ns
 
 
+def latest_metric_rows(
+    conn: Connection, columns: Sequence[str], metrics: Sequence[str], where: ColumnElement[bool]
+) -> list[tuple[Any, ...]]:
+    """``columns`` of each item matching ``where`` and its latest value of each metric (None
+    where unknown), in one pass: the report reads the newest snapshots once for several figures."""
+    cols = [ITEMS.c[c] for c in columns] + [SNAPSHOTS.c[m] for m in metrics]
+    stmt = select(*cols).select_from(_latest_snapshots()).where(where)
+    # Straight from the driver's cursor: building a Row object per item costs more than the query.
+    return list(conn.execute(stmt).cursor.fetchall())
+
+
 def latest_metric_arrays(
     conn: Connection, metrics: Sequence[str], where: ColumnElement[bool]
 ) -> dict[str, np.ndarray]:
