@@ -75,7 +75,7 @@ def prefetched(make: Callable[[], Iterator[Any]], *, start: str = "fork") -> Ite
     Raises:
         whatever ``make()`` raised in the producer.
     """
-    ctx = mp.get_context(start)
+    ctx: Any = mp.get_context(start)
     queue = ctx.Queue(maxsize=QUEUE_DEPTH)
     worker = ctx.Process(target=_produce, args=(make, queue), daemon=True)
     worker.start()
