@@ -47,7 +47,7 @@ def _count_or_bad(read: Callable[[Any], int | None], value: str) -> int | None:
         count = read(value)
     except InputError:
         return _BAD_COUNT
-    # Beyond int64 the database cannot store it either: the row converter decides.
+    # Beyond int64 the row converter refuses the row (the database could not store it).
     return _BAD_COUNT if count is not None and count > _MAX_COUNT else count
 
 

@@ -62,6 +62,7 @@ class RowContext:
     observed_at: datetime
 
 
+MAX_COUNT = (1 << 63) - 1  # the largest count a BIGINT column stores
 # An empty cell or an 'unknown' marker ('-', 'NA', ...) means the row has no link.
 _NO_URL = UNKNOWN_TOKENS | {""}
 
@@ -188,11 +189,16 @@ class RowConverter:
         metrics: dict[str, int] = {}
         for name, column in self.counts:
             value = values[column]
-            if type(value) is str and value.isdigit() and value.isascii():
+            if type(value) is str and value.isdigit() and value.isascii() and len(value) < 19:
                 metrics[name] = int(value)  # the commonest case, inlined
                 continue
             try:
                 count = quick_count(value)
+                if count is not None and count > MAX_COUNT:
+                    # A database integer holds no more; one such cell must not fail the batch.
+                    raise InputError(
+                        f"Not a plausible count: {value!r}", zh=f"数量不合理：{value!r}"
+                    )
             except InputError as exc:
                 raise FieldError(
                     f"column {self.columns[column]!r}: {exc}",

@@ -1,0 +1,281 @@
+"""The column-wise import path equals the row path: identities, counts, dates, classification,
+merges, errors and the stored rows, on generated messy exports (Hypothesis)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+from tests.unit.test_normalize import IDENTITY_CASES, YT_FORMS
+
+from synthscope.errors import InputError
+from synthscope.observe._columnar import count_column, date_column
+from synthscope.observe._platform_ids import RULES
+from synthscope.observe._table import TableBatch, prepare
+from synthscope.observe._vector_ids import RULE_TABLE, identify_column, rust_pattern
+from synthscope.observe.classify import Classifier, classify
+from synthscope.observe.items import METRICS
+from synthscope.observe.normalize import identify
+from synthscope.observe.pipeline import file_fingerprint, run_source
+from synthscope.observe.sources._rows import quick_count, quick_date
+from synthscope.observe.sources.file import FileSource
+from synthscope.store import Store
+from synthscope.store.items import merge_duplicates
+
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+QUICK = settings(deadline=None, max_examples=60)
+ODD_URLS = [url for url, _ in IDENTITY_CASES] + [
+    "https://www.bilibili.com/video/av0",
+    "https://www.bilibili.com/video/av9999999999999999",
+    "https://www.youtube.com/watch?v=short",
+    "https://www.youtube.com/watch?a=1&v=dQw4w9WgXcQx&v=dQw4w9WgXcQ",
+    "HTTPS://WWW.YOUTUBE.COM/watch?v=dQw4w9WgXcQ",
+    "https://www.youtube.com./watch?v=dQw4w9WgXcQ",
+    "https://user@www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "https://www.tiktok.com/@a/video/123456.html?x=1",
+    "https://v.youku.com/v_show/id_ab==.html.html",
+    "https://www.douyin.com/video/12345678901234567890123456",
+    "https://twitter.com/a/statuses/1/",
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ\x1c",
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ 中文",
+    "",
+    "NA",
+    "-",
+    "not a url",
+    "arXiv:1406.2661",
+    "https://github.com/NVlabs/StyleGAN",
+    "https://arxiv.org/abs/1406.2661v2",
+]
+ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-="
+ids_ = st.text(alphabet=ID_CHARS, min_size=1, max_size=14)
+forms = st.sampled_from(
+    [
+        *YT_FORMS,
+        "https://www.bilibili.com/video/av{}",
+        "https://m.bilibili.com/video/BV1{}?p=2",
+        "https://player.bilibili.com/player.html?aid={}&x=1",
+        "https://www.tiktok.com/@u/video/{}",
+        "https://m.tiktok.com/v/{}.html",
+        "https://www.douyin.com/discover?modal_id={}",
+        "https://x.com/u/status/{}?s=20",
+        "https://weibo.com/123/{}",
+        "https://v.youku.com/v_show/id_{}.html",
+        "https://v.qq.com/x/cover/abc/{}.html",
+        "https://www.iqiyi.com/v_{}.html",
+        "https://www.kuaishou.com/short-video/{}",
+        "https://example.com/{}?utm_source=x",
+    ]
+)
+urls = st.one_of(st.sampled_from(ODD_URLS), st.builds(str.format, forms, ids_))
+counts = st.one_of(
+    st.sampled_from(["", "NA", "n/a", "-", "暂无", "10万+", "1.2万", "3.3k", "2亿", " 7 ", "x1"]),
+    st.integers(0, 10**20).map(str),
+    st.integers(0, 10**7).map(lambda n: f"{n:,}"),
+    st.floats(0, 10**5, allow_nan=False).map(lambda f: f"{f:.1f}万"),
+)
+dates = st.one_of(
+    st.sampled_from(["", "NA", "2021-02-30", "2021/3/4", "2021年3月4日", "1614816000", "garbage"]),
+    st.dates().map(lambda d: d.isoformat()),
+    st.datetimes().map(lambda d: d.isoformat(sep=" ", timespec="seconds")),
+    st.datetimes().map(lambda d: d.isoformat(timespec="seconds") + "Z"),
+)
+texts = st.sampled_from(
+    ["", "  ", "Deepfake demo", "AI换脸 教程", "深度合成 解析", "face swap funny", "GAN paper"]
+)
+labels = st.sampled_from(["", "科技", "Music", "生活>搞笑", "27", "unknown label"])
+HEADER = ["url", "title", "published_at", "plays", "likes", "shares", "category", "extra"]
+rows_ = st.lists(
+    st.tuples(urls, texts, dates, counts, counts, counts, labels, st.sampled_from(["", "e"])),
+    min_size=1,
+    max_size=25,
+)
+
+
+def _write(path: Path, rows: list[tuple[str, ...]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(HEADER)
+        for row in rows:
+            out.writerow([cell.replace("\n", " ").replace("\r", " ") for cell in row])
+    return path
+
+
+def test_every_regex_rule_has_a_column_form() -> None:
+    assert len(RULE_TABLE) == len(RULES) + 1  # and Bilibili's own handler
+    assert all(rust_pattern(rule.pattern) for rule in RULES.values())
+
+
+@QUICK
+@given(st.lists(urls, min_size=1, max_size=60))
+def test_column_identities_equal_identify(values: list[str]) -> None:
+    found = identify_column(pl.Series(values, dtype=pl.String)).rows()
+    for url, row in zip(values, found, strict=True):
+        if row[1] is None:
+            continue  # left to identify() by the caller
+        got = identify(url)
+        assert row == (got.platform, got.platform_id, got.url, got.kind), url
+
+
+def test_column_identities_cover_the_common_forms() -> None:
+    common = [u for u, want in IDENTITY_CASES if want[0] not in ("web", "arxiv", "github")]
+    found = identify_column(pl.Series(common, dtype=pl.String))["platform_id"]
+    # Only unusual shapes (blanks, ports, fragments, capitals, bare ids) are left to identify().
+    left = [u for u, pid in zip(common, found.to_list(), strict=True) if pid is None]
+    unusual = [u for u in left if u != u.strip() or "#" in u or ":443" in u or "/" not in u]
+    assert sorted(left) == sorted([*unusual, "HTTPS://WWW.YOUTUBE.COM/watch?v=dQw4w9WgXcQ"])
+
+
+def _scalar(read: Any, value: str) -> Any:
+    try:
+        return read(value)
+    except InputError:
+        return "bad"
+
+
+@QUICK
+@given(st.lists(counts, min_size=1, max_size=40))
+def test_count_column_equals_quick_count(values: list[str]) -> None:
+    got, bad = count_column(pl.Series(values, dtype=pl.String), quick_count)
+    for value, count, refused in zip(values, got.to_list(), bad.to_list(), strict=True):
+        want = _scalar(quick_count, value)
+        if refused:
+            assert want == "bad" or want >= 2**63
+        else:
+            assert count == want, value
+
+
+@QUICK
+@given(st.lists(dates, min_size=1, max_size=40))
+def test_date_column_equals_quick_date(values: list[str]) -> None:
+    got, bad = date_column(pl.Series(values, dtype=pl.String), quick_date)
+    for value, moment, refused in zip(values, got.to_list(), bad.to_list(), strict=True):
+        want = _scalar(quick_date, value)
+        assert (want == "bad") == refused, value
+        if not refused:
+            assert moment == want, value
+
+
+def _table_batches(path: Path, size: int, classifier: Classifier) -> list[TableBatch]:
+    out = []
+    for batch in FileSource(columnar=True, batch_size=size).fetch_iter(str(path)):
+        assert isinstance(batch, TableBatch)
+        prepare(batch, classifier)
+        out.append(batch)
+    return out
+
+
+@SETTINGS
+@given(rows=rows_, size=st.integers(1, 15))
+def test_table_batches_equal_the_row_path(
+    tmp_path: Path, classifier: Classifier, rows: list[tuple[str, ...]], size: int
+) -> None:
+    path = _write(tmp_path / "export.csv", rows)
+    tables = _table_batches(path, size, classifier)
+    plain = list(FileSource(batch_size=size).fetch_iter(str(path)))
+    assert [(t.checkpoint, t.read) for t in tables] == [(p.checkpoint, p.read) for p in plain]
+    for table, batch in zip(tables, plain, strict=True):
+        assert [e.localized("en") for e in table.skipped] == [
+            e.localized("en") for e in batch.skipped
+        ]
+        assert table.good == len(batch.items)
+        merged = merge_duplicates(classify(item, classifier) for item in batch.items)
+        got = (
+            {} if table.table is None else {r["key"]: r for r in table.table.iter_rows(named=True)}
+        )
+        assert list(got) == list(merged)
+        for key, item in merged.items():
+            row = got[key]
+            for name in ("platform", "platform_id", "kind", "url", "title", "text", "author"):
+                assert row[name] == getattr(item, name), (key, name)
+            for name in ("published_at", "year", "region", "category", "platform_category"):
+                assert row[name] == getattr(item, name), (key, name)
+            assert row["modality"] == item.modality
+            assert tuple(orjson.loads(row["keywords"])) == item.keywords
+            assert {m: row[m] for m in METRICS if row.get(m) is not None} == item.metrics
+            assert orjson.loads(row["raw"]) == item.raw
+
+
+def _stored(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        items = {
+            r[0]: [json.loads(v) if isinstance(v, str) and v[:1] in "[{" else v for v in r[1:]]
+            for r in conn.execute(
+                text(
+                    "SELECT key, platform, platform_id, kind, url, title, text, author, "
+                    "published_at, year, region, category, platform_category, modality, "
+                    "keywords, sources, raw, observed_at FROM items"
+                )
+            )
+        }
+        snaps = {
+            (r[0], r[1]): r[2:]
+            for r in conn.execute(
+                text(
+                    "SELECT i.key, s.observed_at, s.plays, s.likes, s.favorites, s.shares, "
+                    "s.comments, s.stars FROM snapshots s JOIN items i ON i.id = s.item_id"
+                )
+            )
+        }
+    engine.dispose()
+    return items, snaps
+
+
+def _import(
+    store: Store, path: Path, columnar: bool, when: datetime, classifier: Classifier
+) -> Any:
+    source = FileSource(batch_size=7, columnar=columnar, observed_at=when)
+    params = {"when": when.isoformat(), "file": file_fingerprint(path)}
+    return run_source(
+        store, source, str(path), params=params, classifier=classifier, prefetch=False
+    ).counts
+
+
+@pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@SETTINGS
+@given(first=rows_, second=rows_)
+def test_stores_equal_after_either_path(
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+    classifier: Classifier,
+    db: str,
+    first: list[tuple[str, ...]],
+    second: list[tuple[str, ...]],
+) -> None:
+    folder = tmp_path_factory.mktemp("stores")
+    one, two = _write(folder / "one.csv", first), _write(folder / "two.csv", second)
+    early, late = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
+    results = []
+    for columnar in (True, False):
+        url = _database(request, db, folder / f"{columnar}.db")
+        store = Store.open(url)
+        counts = [
+            _import(store, one, columnar, late, classifier),
+            _import(store, two, columnar, early, classifier),  # older: fills gaps only
+            _import(store, one, columnar, late, classifier),  # again: changes nothing
+        ]
+        store.close()
+        results.append((counts, _stored(url)))
+    assert results[0] == results[1]
+    assert results[0][0][2]["new"] == results[0][0][2]["updated"] == 0
+
+
+def _database(request: pytest.FixtureRequest, db: str, path: Path) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{path}"
+    from tests.conftest import _reset_postgres
+
+    url: str = request.getfixturevalue("pg_database_url")
+    _reset_postgres(url)
+    return url
