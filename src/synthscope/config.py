@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     keyword_dirs: list[Path] = Field(default_factory=list)
     content_keywords: str = "content"
     research_keywords: str = "research"
-    batch_size: int = Field(default=20_000, ge=1, le=100_000)
+    batch_size: int = Field(default=100_000, ge=1, le=100_000)
     bootstrap_samples: int = Field(default=1000, ge=10, le=100_000)
     # Live sources: base URLs (mirrors, proxies, tests), minimum seconds between requests (None:
     # the source's published limit) and credentials, which are never logged or stored.

@@ -205,7 +205,7 @@ def import_file(
     platform: str | None = None,
     kind: str | None = None,
     mapping: Mapping[str, str] | None = None,
-    batch_size: int = 20_000,
+    batch_size: int = 100_000,
     observed_at: datetime | None = None,
     progress: Progress | None = None,
     prefetch: bool | None = None,

@@ -68,24 +68,23 @@ def upsert_table(
     table = table.with_columns(
         pl.lit(None, dtype=pl.Int64).alias(m) for m in METRICS if m not in table.columns
     )
-    existing = existing_rows(conn, table["key"].to_list())
-    stored = (
-        table["key"].is_in(list(existing)) if existing else pl.repeat(False, len(table), eager=True)
-    )
+    keys = table["key"].to_list()
+    existing = existing_rows(conn, keys)
+    stored = table["key"].is_in(list(existing)) if existing else pl.repeat(False, len(table))
     fresh = table.filter(~stored)
-    snapshots: list[tuple[Any, ...]] = []
+    ids = {key: row["id"] for key, row in existing.items()}
     if not fresh.is_empty():
-        ids = _insert(conn, fresh, observed_at=observed_at, source=source, now=now)
-        snapshots += _snapshot_rows(fresh, ids, observed_at, run_id)
+        new_ids = _insert(conn, fresh, observed_at=observed_at, source=source, now=now)
+        ids.update(zip(fresh["key"].to_list(), new_ids, strict=True))
         counts.new = len(fresh)
     if existing:
-        old = table.filter(stored)
-        items = [_item(row, observed_at) for row in old.iter_rows(named=True)]
+        items = [_item(row, observed_at) for row in table.filter(stored).iter_rows(named=True)]
         diffs = {it.key: changes(existing[it.key], it, source) for it in items}
         counts.updated = update_changed(conn, existing, diffs, now)
-        ids = [existing[it.key]["id"] for it in items]
-        snapshots += _snapshot_rows(old, ids, observed_at, run_id)
     counts.unchanged = len(table) - counts.new - counts.updated
+    # In table order, as the row path writes them: reports that resample rows (bootstrap
+    # intervals) read snapshots in the order they were first written.
+    snapshots = _snapshot_rows(table, [ids[key] for key in keys], observed_at, run_id)
     if snapshots:
         _bulk.upsert_snapshots(conn, snapshots)
     counts.snapshots = len(snapshots)

@@ -156,7 +156,10 @@ class _Builder:
         )
         latest = _VideoCounts(
             q.latest_metric_rows(
-                self.conn, ("year",), VIDEO_METRICS, and_(q.counted("video"), self._scope_sql())
+                self.conn,
+                ("year",),
+                VIDEO_METRICS,
+                and_(q.counted("video", scan=True), self._scope_sql()),
             )
         )
         likes, likes_n = latest.sums_per_year("likes")
@@ -299,7 +302,21 @@ class _VideoCounts:
     def sums_per_year(self, metric: str) -> tuple[dict[int, int], dict[int, int]]:
         """Sum of the metric per year over items that have it, and how many had it (exact
         integers: float sums could round past 2**53)."""
-        column = 1 + VIDEO_METRICS.index(metric)
+        values = self.columns[metric]
+        known = ~np.isnan(values) & (self.years >= 0)
+        if not known.any():
+            return {}, {}
+        if np.max(values[known]) * known.sum() < 2**53:  # float sums of these are exact
+            years, where = np.unique(self.years[known], return_inverse=True)
+            sums = np.bincount(where, weights=values[known])
+            ns = np.bincount(where)
+            return (
+                {int(y): int(t) for y, t in zip(years, sums, strict=True)},
+                {int(y): int(n) for y, n in zip(years, ns, strict=True)},
+            )
+        return self._exact_sums(1 + VIDEO_METRICS.index(metric))
+
+    def _exact_sums(self, column: int) -> tuple[dict[int, int], dict[int, int]]:
         sums: dict[int, int] = {}
         ns: dict[int, int] = {}
         for row in self.rows:
