@@ -64,19 +64,6 @@ class ItemRow(Base):
     """One unique piece of content; ``key`` is ``platform:platform_id``."""
 
     __tablename__ = "items"
-    # Covers the report's cube (store/cube.py): the GROUP BY reads the index, not the wide rows.
-    __table_args__ = (
-        Index(
-            "ix_items_cube",
-            "kind",
-            "platform",
-            "year",
-            "region",
-            "category",
-            "modality",
-            "published_at",
-        ),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(512), unique=True)
