@@ -8,8 +8,9 @@ no second look-up. Keys already stored take the row path's merge (:func:`items.c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -96,7 +97,7 @@ def _insert(
 ) -> list[int]:
     """Insert new keys; their ids in table order."""
     sqlite = conn.dialect.name == "sqlite"
-    columns: list[Sequence[Any]] = [
+    columns: list[Iterable[Any]] = [
         fresh[name].to_list() for name in _PLAIN if name != "published_at"
     ]
     published = fresh["published_at"]
@@ -105,29 +106,21 @@ def _insert(
     )
     columns.insert(_PLAIN.index("published_at"), times)
     n = len(fresh)
-    constant = [
-        _bulk.json_text([source]),
-        None,  # raw: per row, below
-        _bulk.stored_time(conn, observed_at),
-        _bulk.stored_time(conn, now),
-        _bulk.stored_time(conn, now),
-    ]
-    rows = [
-        (*values, constant[0], raw, *constant[2:])
-        for values, raw in zip(zip(*columns, strict=True), fresh["raw"].to_list(), strict=True)
+    columns += [
+        repeat(_bulk.json_text([source]), n),
+        fresh["raw"].to_list(),
+        *(repeat(_bulk.stored_time(conn, moment), n) for moment in (observed_at, now, now)),
     ]
     keys = fresh["key"].to_list()
     if not sqlite:
-        _bulk.insert_rows(conn, rows)
+        _bulk.insert_rows(conn, list(zip(*columns, strict=True)))
         found = ids_of(conn, keys)
         return [found[key] for key in keys]
     first = _bulk.next_item_id(conn)
-    ids = list(range(first, first + n))
-    written = _bulk.insert_rows(
-        conn, [(row_id, *row) for row_id, row in zip(ids, rows, strict=True)]
-    )
-    if written == n:
-        return ids
+    ids = range(first, first + n)
+    # One zip over the columns: tuples are built in C, not one Python expression per row.
+    if _bulk.insert_rows(conn, list(zip(ids, *columns, strict=True))) == n:
+        return list(ids)
     found = ids_of(conn, keys)  # another writer got some keys first: ask for the real ids
     return [found[key] for key in keys]
 
@@ -136,12 +129,18 @@ def _snapshot_rows(
     table: pl.DataFrame, ids: Sequence[int], observed_at: datetime, run_id: int | None
 ) -> list[tuple[Any, ...]]:
     """One snapshot per row that has at least one count."""
-    values = table.select(METRICS).rows()
-    return [
-        (row_id, observed_at, run_id, *metrics)
-        for row_id, metrics in zip(ids, values, strict=True)
-        if any(v is not None for v in metrics)
-    ]
+    counted = table.select(pl.any_horizontal(pl.col(METRICS).is_not_null())).to_series()
+    kept = table.with_columns(item_id=pl.Series(ids, dtype=pl.Int64)).filter(counted)
+    n = len(kept)
+    return list(
+        zip(
+            kept["item_id"].to_list(),
+            repeat(observed_at, n),
+            repeat(run_id, n),
+            *(kept[m].to_list() for m in METRICS),
+            strict=True,
+        )
+    )
 
 
 def _item(row: dict[str, Any], observed_at: datetime) -> Item:
