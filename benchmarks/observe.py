@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
@@ -182,6 +183,10 @@ print(json.dumps({"total_s": t1 - t0, "groups": len(rows),
 """
 
 
+def _load(values: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -193,6 +198,7 @@ def main() -> None:
         help="read and classify in a second process (auto: when there are 2+ cores)",
     )
     args = parser.parse_args()
+    load_before = os.getloadavg()
     work = args.keep or Path(tempfile.mkdtemp(prefix="synthscope-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     csv_path = work / "items.csv"
@@ -217,6 +223,11 @@ def main() -> None:
     )
     print(
         f"\nrows read {ours['read']:,}, unique items {ours['items']:,}, skipped {ours['skipped']:,}"
+    )
+    load_after = os.getloadavg()
+    print(
+        f"load average (1, 5, 15 min) before {_load(load_before)}, after {_load(load_after)} "
+        "(timings on a busy machine are noisy; the ratio is steadier)"
     )
     print(
         f"ratio synthscope / DuckDB: {ratio:.1f}x (target <= 40x); "
