@@ -159,7 +159,7 @@ class _Builder:
                 self.conn,
                 ("year",),
                 VIDEO_METRICS,
-                and_(q.counted("video", scan=True), self._scope_sql()),
+                and_(q.counted("video"), self._scope_sql()),
             )
         )
         likes, likes_n = latest.sums_per_year("likes")
