@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from synthscope.store.models import ITEMS, SNAPSHOTS
 
@@ -62,25 +62,6 @@ def _latest_snapshots() -> Any:
     return SNAPSHOTS.join(
         ITEMS, and_(ITEMS.c.id == SNAPSHOTS.c.item_id, SNAPSHOTS.c.observed_at == newest)
     )
-
-
-def metric_sums_per_year(
-    conn: Connection, metric: str, where: ColumnElement[bool]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """Sum of each item's latest known ``metric`` per year, and how many items had a value."""
-    col = SNAPSHOTS.c[metric]
-    stmt: Select[Any] = (
-        select(ITEMS.c.year, func.sum(col), func.count(col))
-        .select_from(_latest_snapshots())
-        .where(where, ITEMS.c.year.is_not(None), col.is_not(None))
-        .group_by(ITEMS.c.year)
-    )
-    sums: dict[int, int] = {}
-    ns: dict[int, int] = {}
-    for year, total, n in conn.execute(stmt):
-        sums[int(year)] = int(total)
-        ns[int(year)] = int(n)
-    return sums, ns
 
 
 def latest_metric_rows(
