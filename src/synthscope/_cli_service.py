@@ -14,8 +14,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已创建 API 密钥 {name!r}，权限 {scopes}。请立即保存：它不会再次显示。",
     },
     "serving": {
-        "en": "synthscope serving on http://{host}:{port}/ (Ctrl+C stops it).",
-        "zh": "synthscope 服务已启动：http://{host}:{port}/（按 Ctrl+C 停止）。",
+        "en": "synthscope serving on http://{host}:{port}/ with {workers} worker process(es) "
+        "(Ctrl+C stops it).",
+        "zh": "synthscope 服务已启动：http://{host}:{port}/，"
+        "{workers} 个工作进程（按 Ctrl+C 停止）。",
     },
 }
 
@@ -46,10 +48,15 @@ def apikey_create(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Worker processes (jobs and rate limits are shared in the store).")
+    ] = 1,
 ) -> None:
     """Start the web service: checking page, trends dashboard and the API under /api/v1."""
     from synthscope.cli import err_console, settings
     from synthscope.service import serve as run_service
 
-    err_console.print(_msg("serving", settings().lang, host=host, port=port), markup=False)
-    run_service(settings(), host, port)
+    err_console.print(
+        _msg("serving", settings().lang, host=host, port=port, workers=workers), markup=False
+    )
+    run_service(settings(), host, port, workers)

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     service_sync_wait_s: float = Field(default=2.0, ge=0)  # POST /checks waits for a 200 (0: 202)
     service_workers: int = Field(default=2, ge=1, le=64)
     service_cors_origins: list[str] = Field(default_factory=list)  # closed by default
+    # Across worker processes (serve --workers): a job whose process sends no heartbeat for this
+    # long is failed as interrupted; finished jobs and kept uploads are deleted after their TTL.
+    service_job_lease_s: float = Field(default=30.0, ge=1)
+    service_job_ttl_s: float = Field(default=30 * 86_400.0, gt=0)
+    service_kept_upload_ttl_s: float = Field(default=7 * 86_400.0, gt=0)
     # check/label: limits enforced before decoding, and C2PA trust (none: built-in defaults only)
     max_bytes: int = Field(default=2_000_000_000, ge=1)
     max_pixels: int = Field(default=100_000_000, ge=1)

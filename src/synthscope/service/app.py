@@ -23,10 +23,12 @@ from synthscope.check.hashes.matchers import Matchers, index_cache_dir
 from synthscope.config import Settings
 from synthscope.service import api, banks, errors, pages
 from synthscope.service.deps import Services
+from synthscope.service.housekeeping import Expiry, Housekeeper
 from synthscope.service.jobs import JobRunner
 from synthscope.service.keys import KeyCache
 from synthscope.service.ratelimit import RateLimiter
 from synthscope.service.reports import ReportCache
+from synthscope.service.uploads import upload_dir
 from synthscope.store import Store
 
 HERE = Path(str(files("synthscope.service")))
@@ -53,10 +55,19 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     store = store or Store.open(settings.database_url)
     svc = _services(settings, store)
 
+    keeper = Housekeeper(
+        svc.jobs,
+        store,
+        Expiry(settings.service_job_ttl_s, settings.service_kept_upload_ttl_s),
+        upload_dir(settings),
+        beat_s=min(5.0, max(0.5, settings.service_job_lease_s / 6)),
+    )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        svc.jobs.recover()
+        keeper.start()  # its first sweep fails the jobs of stopped processes
         yield
+        keeper.stop()
         svc.jobs.shutdown()
 
     app = FastAPI(
@@ -77,15 +88,28 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app with settings from the environment: what each worker process of
+    ``synthscope serve --workers N`` builds (uvicorn imports it by name).
+
+    Raises:
+        UsageError: a setting is invalid.
+        StorageError: the database cannot be reached.
+    """
+    from synthscope.config import load_settings
+
+    return create_app(load_settings())
+
+
 def _services(settings: Settings, store: Store) -> Services:
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.globals["static"] = lambda name: f"/static/{name}?v={__version__}"
     return Services(
         settings=settings,
         store=store,
-        jobs=JobRunner(store, settings.service_workers),
-        key_limits=RateLimiter(settings.service_rate_limit),
-        page_limits=RateLimiter(settings.service_public_rate_limit),
+        jobs=JobRunner(store, settings.service_workers, settings.service_job_lease_s),
+        key_limits=RateLimiter(store, settings.service_rate_limit),
+        page_limits=RateLimiter(store, settings.service_public_rate_limit),
         templates=templates,
         reports=ReportCache(store, settings),
         keys=KeyCache(store),

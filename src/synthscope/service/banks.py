@@ -163,8 +163,8 @@ async def match(
 ) -> dict[str, Any] | Response:
     """Match a file (multipart ``file``) or a hash (JSON ``{"signal_type", "value"}``)."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        body = SignalIn.model_validate_json(await request.body())
-        matches = _matcher(svc, bank).match_value(bank, body.signal_type, body.value)
+        signal_type, value = _signal_in(await request.body())
+        matches = _matcher(svc, bank).match_value(bank, signal_type, value)
         # The hot path of platform sync: plain data, encoded directly (no response-model pass).
         return Response(orjson.dumps({"hash_matches": matches}), media_type="application/json")
     form = await request.form()
@@ -177,6 +177,23 @@ async def match(
     finally:
         discard(path)
     return found | {"file": safe_name(upload.filename or "upload")}
+
+
+def _signal_in(body: bytes) -> tuple[str, str]:
+    """``(signal_type, value)`` of a JSON match body, read without a model pass (the hot path).
+
+    Raises:
+        ApiError: 422 when the body is not JSON or lacks a string ``signal_type`` or ``value``.
+    """
+    try:
+        found = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(422, f"The body is not JSON: {exc}.") from exc
+    if isinstance(found, dict):
+        signal_type, value = found.get("signal_type"), found.get("value")
+        if isinstance(signal_type, str) and isinstance(value, str):
+            return signal_type, value
+    raise ApiError(422, 'Send JSON {"signal_type": "pdq", "value": "..."} with two strings.')
 
 
 @router.get("/{bank}/export")

@@ -98,10 +98,8 @@ def start_check_job(svc: Services, path: Path, name: str, keep: bool, key_id: in
     params = {"file": name, "keep": keep}
     banks = BankEvidence(svc.store, matchers=svc.matchers)
     work = checks.check_work(svc.settings, path, name, keep, banks)
-    job_id = svc.jobs.submit("check", work, params=params, key_id=key_id)
-    if keep:
-        svc.jobs.set_result(job_id, kept_file=str(path))
-    return job_id
+    kept = str(path) if keep else None
+    return svc.jobs.submit("check", work, params=params, key_id=key_id, kept_file=kept)
 
 
 def safe_name(filename: str) -> str:

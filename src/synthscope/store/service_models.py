@@ -1,4 +1,5 @@
-"""Tables of the web service: API keys (hashed), background jobs, and the audit log of bank changes.
+"""Tables of the web service: API keys (hashed), background jobs, the audit log of bank changes,
+and the rate-limit windows that every worker process of one service shares.
 
 Kept apart from :mod:`synthscope.store.models` so the observatory's tables read on their own; the
 tables share its metadata, so migrations and the schema check see them all.
@@ -48,6 +49,10 @@ class JobRow(Base):
     kept_file: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The worker process that runs the job and when it last said it is alive: another process
+    # answers for the job from this row, and fails it clearly once the heartbeat is too old.
+    worker: Mapped[str | None] = mapped_column(String(64))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class AuditRow(Base):
@@ -64,6 +69,20 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class RateWindowRow(Base):
+    """Requests counted for one caller in one fixed minute (``window``: minutes since the epoch).
+
+    Worker processes lease blocks of requests from this count (see
+    :mod:`synthscope.service.ratelimit`), so the limit holds across processes."""
+
+    __tablename__ = "rate_windows"
+
+    caller: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer)
+
+
 API_KEYS = cast(Table, ApiKeyRow.__table__)
 JOBS = cast(Table, JobRow.__table__)
 AUDIT = cast(Table, AuditRow.__table__)
+RATE_WINDOWS = cast(Table, RateWindowRow.__table__)

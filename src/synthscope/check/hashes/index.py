@@ -120,6 +120,24 @@ class HammingIndex:
         Raises:
             InputError: the query is not 32 bytes.
         """
+        rows, dist = self._hits(query, threshold)
+        pairs = set(zip(dist.tolist(), self._ids[rows].tolist(), strict=True))
+        return [(i, d) for d, i in sorted(pairs)]
+
+    def search_hashes(self, query: bytes, threshold: int) -> list[tuple[int, int, bytes]]:
+        """Like :meth:`search`, with each match's stored hash: a caller that names matches by
+        their hash (a bank's signal ids) needs no other lookup.
+
+        Raises:
+            InputError: the query is not 32 bytes.
+        """
+        rows, dist = self._hits(query, threshold)
+        ids = self._ids[rows].tolist()
+        found = {(d, i): r for d, i, r in zip(dist.tolist(), ids, rows.tolist(), strict=True)}
+        return [(i, d, self._hashes[found[d, i]].tobytes()) for d, i in sorted(found)]
+
+    def _hits(self, query: bytes, threshold: int) -> tuple[I64, I64]:
+        """Rows within ``threshold`` of ``query`` (repeats possible) and their distances."""
         q = _as_array([query])[0]
         radii = _mih.radii(threshold, len(self._widths))
         if max(radii) <= _mih.MAX_RADIUS:
@@ -132,8 +150,7 @@ class HammingIndex:
             rows = rows[self._alive[rows]]
         dist = _popcount_distance(self._hashes[rows], q)
         hit = dist <= threshold
-        pairs = set(zip(dist[hit].tolist(), self._ids[rows[hit]].tolist(), strict=True))
-        return [(i, d) for d, i in sorted(pairs)]
+        return rows[hit], dist[hit]
 
     def _candidates(self, q: U8, radii: list[int]) -> np.ndarray[Any, np.dtype[np.int64]]:
         """Rows that share a probed bucket with the query in some chunk (with repeats)."""

@@ -8,6 +8,7 @@ images give unreliable hashes that would match many unrelated ones.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,14 @@ from synthscope.check.hashes.files import signal_types_for
 from synthscope.check.hashes.index import HammingIndex
 from synthscope.errors import InputError, SynthscopeError
 from synthscope.store import Store
-from synthscope.store.banks import SIGNAL_ID_DIGITS, active_signals, bank_row, keys_of
+from synthscope.store.banks import SIGNAL_ID_DIGITS, active_signals, bank_row, signal_key
+
+
+@functools.cache
+def _hasher(signal_type: str) -> Any:
+    """The hasher of ``signal_type`` with its defaults, built once (building one inspects its
+    constructor's signature, which would cost more than a PDQ match)."""
+    return hasher(signal_type)
 
 
 @dataclass(slots=True)
@@ -71,7 +79,7 @@ class BankMatcher:
     ) -> list[dict[str, Any]]:
         """Bank matches of a signal (or of any of its ``variants``), nearest first (CONTRACTS
         ``hash_matches`` shape)."""
-        impl = hasher(signal.signal_type)
+        impl = _hasher(signal.signal_type)
         if signal.quality < impl.min_quality:
             return []
         search = {"pdq": self._pdq, "vpdq": self._vpdq, "audio": self._audio}[signal.signal_type]
@@ -82,15 +90,16 @@ class BankMatcher:
         ]
 
     def _pdq(self, hashes: list[str], _signal: Signal, threshold: int) -> dict[str, int]:
-        best: dict[int, int] = {}
+        # A signal's id is derived from its value (the stored value is canonical lower-case
+        # hex, which is what bytes.hex() gives), so a match costs no database read.
+        best: dict[str, int] = {}
         for value in hashes:
-            for row, distance in self.pdq_index.search(bytes.fromhex(value), threshold):
-                best[row] = min(distance, best.get(row, distance))
-        if not best:
-            return {}
-        with self.store.reading("reading the bank") as conn:
-            keys = keys_of(conn, list(best))
-        return {keys[row][:SIGNAL_ID_DIGITS]: d for row, d in best.items() if row in keys}
+            for _row, distance, found in self.pdq_index.search_hashes(
+                bytes.fromhex(value), threshold
+            ):
+                sid = signal_key("pdq", found.hex())[:SIGNAL_ID_DIGITS]
+                best[sid] = min(distance, best.get(sid, distance))
+        return best
 
     def _vpdq(self, _values: list[str], signal: Signal, threshold: int) -> dict[str, int]:
         good = [
