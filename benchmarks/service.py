@@ -7,11 +7,13 @@ Two measurements, each against its anchor (the issue's target):
 * bank matches: ``POST /api/v1/banks/{bank}/match`` of PDQ hashes against a bank of 1M hashes by
   20 concurrent clients: requests per second. Anchor: at least 1000 per second.
 
-The service runs as its own process (``synthscope serve``, one uvicorn worker) on a fresh SQLite
-store, so the loader does not share its interpreter.
+The service runs as its own process (``synthscope serve --workers N``) on a fresh SQLite store,
+so the loader does not share its interpreter. With ``--workers 1 2`` both measurements run once
+per worker count, against the same store and bank (filled once). The load average is printed
+before and after: the machine's other work changes every number here.
 
 Usage: ``python benchmarks/service.py [--seconds 20] [--clients 20] [--bank-size 1000000]
-[--images DIR] [--skip-checks] [--skip-banks]``.
+[--workers 1 2] [--images DIR] [--skip-checks] [--skip-banks]``.
 """
 
 from __future__ import annotations
@@ -67,9 +69,11 @@ def cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def start_service(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_service(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
-        [*SYNTHSCOPE, "serve", "--port", str(port)], env=env, stderr=subprocess.DEVNULL
+        [*SYNTHSCOPE, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -162,10 +166,8 @@ def check_load(port: int, key: str, images: list[Path], clients: int, seconds: f
     return asyncio.run(hammer(port, key, clients, seconds, one))
 
 
-def bank_load(
-    port: int, key: str, env: dict[str, str], size: int, clients: int, seconds: float
-) -> tuple[Load, float]:
-    """Fill a bank with ``size`` random PDQ hashes (CLI import), then match over HTTP."""
+def fill_bank(env: dict[str, str], size: int) -> tuple[list[str], float]:
+    """Fill a bank with ``size`` random PDQ hashes (CLI import); returns them and the seconds."""
     rng = random.Random(8)
     values = [f"{rng.getrandbits(256):064x}" for _ in range(size)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,7 +176,12 @@ def bank_load(
         t0 = time.monotonic()
         cli(env, "bank", "create", "bench")
         cli(env, "bank", "add", "bench", "--signals", str(signals))
-        fill_s = time.monotonic() - t0
+        return values, time.monotonic() - t0
+
+
+def bank_load(port: int, key: str, values: list[str], clients: int, seconds: float) -> Load:
+    """Match PDQ hashes over HTTP: half near a banked one (12 bits flipped), half random."""
+    rng = random.Random(9)
     probes = [_flip(v, rng) for v in rng.sample(values, 200)] + [
         f"{rng.getrandbits(256):064x}" for _ in range(200)
     ]
@@ -183,7 +190,8 @@ def bank_load(
     def one() -> tuple[str, str, bytes]:
         return "/api/v1/banks/bench/match", "application/json", rng.choice(bodies)
 
-    # The first match loads the bank's index; time it apart from the steady state.
+    # The first match loads the bank's index; time it apart from the steady state, then warm
+    # up every worker (the others load the index from the cache the first one wrote).
     t0 = time.monotonic()
     httpx.post(
         f"http://127.0.0.1:{port}/api/v1/banks/bench/match",
@@ -192,7 +200,8 @@ def bank_load(
         timeout=600,
     ).raise_for_status()
     print(f"  first match (index load) {time.monotonic() - t0:.1f} s", flush=True)
-    return asyncio.run(hammer(port, key, clients, seconds, one)), fill_s
+    asyncio.run(hammer(port, key, clients, 3.0, one))
+    return asyncio.run(hammer(port, key, clients, seconds, one))
 
 
 def _flip(value: str, rng: random.Random, bits: int = 12) -> str:
@@ -212,7 +221,7 @@ def _images(folder: Path) -> list[Path]:
 def _row(name: str, load: Load, anchor: str, ratio: float) -> str:
     errors = sum(load.errors.values())
     return (
-        f"{name:<26}{len(load.latencies):>8}{load.rate:>10.1f}{load.quantile(0.5) * 1000:>9.0f}"
+        f"{name:<30}{len(load.latencies):>8}{load.rate:>10.1f}{load.quantile(0.5) * 1000:>9.0f}"
         f"{load.quantile(0.99) * 1000:>9.0f}{errors:>8}   {anchor:<22}{ratio:>7.2f}"
     )
 
@@ -222,54 +231,71 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--bank-size", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1])
     reference = Path(os.environ.get("SYNTHSCOPE_REFERENCE_DATA", REPO.parent / "shared" / "data"))
     parser.add_argument("--images", type=Path, default=reference / "media/images/cnndetection")
     parser.add_argument("--skip-checks", action="store_true")
     parser.add_argument("--skip-banks", action="store_true")
     args = parser.parse_args()
+    print(f"load average before: {_load()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = os.environ | {
             "SYNTHSCOPE_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
             "SYNTHSCOPE_SERVICE_UPLOAD_DIR": f"{tmp}/uploads",
+            "SYNTHSCOPE_INDEX_CACHE": f"{tmp}/index",
             "SYNTHSCOPE_SERVICE_RATE_LIMIT": "10000000",
         }
         key = cli(env, "apikey", "create", "--name", "bench", "--scopes", "admin").split()[-1]
-        port = free_port()
-        server = start_service(env, port)
+        images = [] if args.skip_checks else _images(args.images)
+        values: list[str] = []
+        if not args.skip_banks:
+            values, fill_s = fill_bank(env, args.bank_size)
+            print(f"  bank of {args.bank_size:,} filled through the CLI in {fill_s:.1f} s")
+        rows = []
+        for workers in args.workers:
+            rows += _measure(args, env, key, workers, images, values)
         print(
-            f"{'case':<26}{'ok':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}   "
+            f"{'case':<30}{'ok':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}   "
             f"{'anchor':<22}{'ratio':>7}"
         )
-        try:
-            if not args.skip_checks:
-                load = check_load(port, key, _images(args.images), args.clients, args.seconds)
-                p99 = load.quantile(0.99)
-                print(
-                    _row(
-                        f"image check x{args.clients}",
-                        load,
-                        "p99 1 s (lower=better)",
-                        p99 / CHECK_P99_TARGET_S,
-                    )
-                )
-                if load.errors:
-                    print(f"  errors: {load.errors}")
-            if not args.skip_banks:
-                load, fill_s = bank_load(port, key, env, args.bank_size, args.clients, args.seconds)
-                print(
-                    _row(
-                        f"bank match {args.bank_size:,}",
-                        load,
-                        "1000/s (higher=better)",
-                        load.rate / MATCHES_PER_S_TARGET,
-                    )
-                )
-                print(f"  bank filled through the CLI in {fill_s:.1f} s")
-                if load.errors:
-                    print(f"  errors: {load.errors}")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        print("\n".join(rows))
+    print(f"load average after: {_load()}")
+
+
+def _measure(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    key: str,
+    workers: int,
+    images: list[Path],
+    values: list[str],
+) -> list[str]:
+    """The table rows of one service run with ``workers`` processes."""
+    rows = []
+    port = free_port()
+    server = start_service(env, port, workers)
+    try:
+        if images:
+            load = check_load(port, key, images, args.clients, args.seconds)
+            ratio = load.quantile(0.99) / CHECK_P99_TARGET_S
+            name = f"image check x{args.clients} w{workers}"
+            rows.append(_row(name, load, "p99 1 s (lower=better)", ratio))
+            rows += [f"  errors: {load.errors}"] if load.errors else []
+        if values:
+            load = bank_load(port, key, values, args.clients, args.seconds)
+            name = f"bank match {len(values):,} w{workers}"
+            rows.append(
+                _row(name, load, "1000/s (higher=better)", load.rate / MATCHES_PER_S_TARGET)
+            )
+            rows += [f"  errors: {load.errors}"] if load.errors else []
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rows
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

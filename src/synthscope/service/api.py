@@ -109,6 +109,32 @@ def _job_answer(job: dict[str, Any], lang: str) -> JSONResponse:
     return JSONResponse(body)
 
 
+@router.get("/keys", tags=["keys"])
+def list_api_keys(_key: AdminKey, svc: Svc) -> list[dict[str, Any]]:
+    """Every API key: id, name, prefix, scopes, created_at and revoked_at (never the secret)."""
+    from synthscope.service.keys import list_keys
+
+    return [_iso(k) for k in list_keys(svc.store)]
+
+
+@router.delete("/keys/{name}", tags=["keys"])
+def revoke_api_key(name: str, _key: AdminKey, svc: Svc) -> dict[str, Any]:
+    """Revoke a key by name; other worker processes refuse it within 10 seconds."""
+    from synthscope.errors import UsageError
+    from synthscope.service.keys import revoke_key
+
+    try:
+        revoked = revoke_key(svc.store, name)
+    except UsageError as exc:
+        raise ApiError(404, str(exc)) from exc
+    svc.keys.forget()
+    return {"name": name, "revoked": True, "already": not revoked}
+
+
+def _iso(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
+
+
 @router.post("/observe/imports", response_model=JobAnswer, status_code=202, tags=["observe"])
 async def start_import(
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL, JSON, XLSX or Markdown.")],

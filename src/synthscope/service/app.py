@@ -82,8 +82,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     errors.install(app)
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(banks.router)  # first: bank matches are the busiest route
     app.include_router(api.router)
-    app.include_router(banks.router)
     app.include_router(pages.router)
     return app
 

@@ -13,14 +13,16 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from synthscope.errors import UsageError
 from synthscope.store import Store
 from synthscope.store.service_models import API_KEYS
 
 SCOPES = ("check", "bank:read", "bank:write", "admin")
+LISTED = ("id", "name", "prefix", "scopes", "created_at", "revoked_at")
 KEY_PREFIX = "ssk_"
 
 
@@ -85,6 +87,38 @@ def create_key(store: Store, name: str, scopes: list[str]) -> str:
     return secret
 
 
+def list_keys(store: Store) -> list[dict[str, Any]]:
+    """Every key, oldest first: id, name, prefix (the secret's first characters), scopes,
+    created_at and revoked_at (None while valid). Never the secret or its hash.
+
+    Raises:
+        StorageError: the store cannot be read.
+    """
+    columns = (API_KEYS.c[c] for c in LISTED)
+    with store.reading("listing API keys") as conn:
+        rows = conn.execute(select(*columns).order_by(API_KEYS.c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def revoke_key(store: Store, name: str) -> bool:
+    """Revoke the key called ``name``; False when it was revoked already. Processes that cached
+    the key refuse it within :class:`KeyCache`'s ``ttl``.
+
+    Raises:
+        UsageError: no key has that name.
+        StorageError: the store cannot be written.
+    """
+    with store.transaction("revoking an API key") as conn:
+        row = conn.execute(select(API_KEYS).where(API_KEYS.c.name == name)).first()
+        if row is None:
+            raise UsageError(f"No API key is named {name!r}.", zh=f"没有名为 {name!r} 的密钥。")
+        if row.revoked_at is not None:
+            return False
+        now = datetime.now(UTC)
+        conn.execute(update(API_KEYS).where(API_KEYS.c.id == row.id).values(revoked_at=now))
+    return True
+
+
 def authenticate(store: Store, secret: str) -> ApiKey | None:
     """The key whose secret is ``secret``, or None (unknown or revoked).
 
@@ -128,3 +162,8 @@ class KeyCache:
                 self._seen.clear()
             self._seen[digest] = (now, key)
         return key
+
+    def forget(self) -> None:
+        """Drop every cached key (after a revocation made in this process)."""
+        with self._lock:
+            self._seen.clear()
