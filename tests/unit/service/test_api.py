@@ -224,3 +224,21 @@ def test_observe_collect_run_reaches_only_the_configured_source(
         assert api.requests, "the collection asked the configured source"
     assert done["status"] == "done", done
     assert done["result"]["source"] == "arxiv" and done["result"]["counts"]["requests"] >= 1
+
+
+def test_admin_lists_and_revokes_keys(client: TestClient, key: Key) -> None:
+    admin, other = key("admin"), key("check")
+    assert client.get("/api/v1/keys", headers=other).status_code == 403
+    listed = client.get("/api/v1/keys", headers=admin).json()
+    assert [k["name"] for k in listed] == ["test-1", "test-2"]
+    assert set(listed[1]) == {"id", "name", "prefix", "scopes", "created_at", "revoked_at"}
+    assert listed[1]["scopes"] == ["check"] and listed[1]["revoked_at"] is None
+    secret = other["Authorization"].split()[1]
+    assert all(secret not in str(k) and k["prefix"] == secret[:10] for k in listed[1:])
+    assert client.get("/api/v1/checks/x", headers=other).status_code == 404
+    revoked = client.delete("/api/v1/keys/test-2", headers=admin)
+    assert revoked.json() == {"name": "test-2", "revoked": True, "already": False}
+    assert client.get("/api/v1/checks/x", headers=other).status_code == 401  # at once here
+    assert client.delete("/api/v1/keys/test-2", headers=admin).json()["already"] is True
+    assert client.delete("/api/v1/keys/nobody", headers=admin).status_code == 404
+    assert client.get("/api/v1/keys", headers=admin).json()[1]["revoked_at"]

@@ -159,3 +159,32 @@ def test_bank_match_of_an_uploaded_image(
     assert added.get("new") == 1, added
     found = client.post("/api/v1/banks/img/match", files=files, headers=headers).json()
     assert found["file"] == "known.png" and found["hash_matches"][0]["distance"] == 0
+
+
+def test_match_names_signals_by_their_stored_keys_without_reading_them(
+    client: TestClient, key: Key, store: Store
+) -> None:
+    from sqlalchemy import select
+
+    from synthscope.store.banks import SIGNAL_ID_DIGITS
+    from synthscope.store.models import SIGNALS
+
+    writer = key("bank:write", "bank:read")
+    client.post("/api/v1/banks", json={"name": "upper"}, headers=writer)
+    values = hashes(6, seed=11)
+    add(client, writer, "upper", [v.upper() for v in values])  # stored canonical (lower case)
+    with store.reading() as conn:
+        stored = {r.value: r.key[:SIGNAL_ID_DIGITS] for r in conn.execute(select(SIGNALS))}
+    for value in values:
+        found = match(client, writer, "upper", near(value, 2))
+        assert [m["signal_id"] for m in found] == [stored[value]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", b'{"signal_type": "pdq"}', b'{"signal_type": 1, "value": "ab"}'],
+)
+def test_a_malformed_match_body_is_422(client: TestClient, key: Key, body: bytes) -> None:
+    headers = key("bank:read") | {"Content-Type": "application/json"}
+    answer = client.post("/api/v1/banks/any/match", content=body, headers=headers)
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid"

@@ -58,3 +58,30 @@ def test_serve_refuses_a_bad_port(capsys: pytest.CaptureFixture[str], tmp_path: 
     url = f"sqlite:///{tmp_path / 's.db'}"
     assert main(["--db", url, "serve", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_apikey_list_and_revoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import json
+
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    assert main(["--db", url, "apikey", "create", "--name", "ci", "--scopes", "check"]) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["--db", url, "apikey", "list", "--json"]) == 0
+    (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert row["name"] == "ci" and row["scopes"] == ["check"] and row["revoked_at"] is None
+    assert secret[:10] == row["prefix"] and secret not in json.dumps(row)
+    assert main(["--db", url, "apikey", "revoke", "ci"]) == 0
+    assert "revoked" in capsys.readouterr().err
+    assert authenticate(Store.open(url), secret) is None
+    assert main(["--db", url, "apikey", "list"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert main(["--db", url, "apikey", "revoke", "nobody"]) == 2
+    assert "nobody" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_bad_number_of_workers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["--db", url, "serve", "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
