@@ -87,22 +87,30 @@ def latest_metric_arrays(
     return {m: data[:, i] for i, m in enumerate(metrics)}
 
 
-def star_series(conn: Connection, keys: Sequence[str]) -> dict[str, list[tuple[datetime, int]]]:
-    """Dated star counts of the given repositories (``github:owner/repo`` keys)."""
+def star_series(
+    conn: Connection, keys: Sequence[str], where: ColumnElement[bool] | None = None
+) -> dict[str, list[tuple[datetime, int]]]:
+    """Dated star counts of the given repositories (``github:owner/repo`` keys), only those
+    whose item matches ``where`` when given."""
     stmt = (
         select(ITEMS.c.platform_id, SNAPSHOTS.c.observed_at, SNAPSHOTS.c.stars)
         .select_from(SNAPSHOTS.join(ITEMS, ITEMS.c.id == SNAPSHOTS.c.item_id))
         .where(ITEMS.c.key.in_(list(keys)), SNAPSHOTS.c.stars.is_not(None))
         .order_by(SNAPSHOTS.c.observed_at)
     )
+    if where is not None:
+        stmt = stmt.where(where)
     out: dict[str, list[tuple[datetime, int]]] = defaultdict(list)
     for repo, at, stars in conn.execute(stmt):
         out[str(repo)].append((at, int(stars)))
     return dict(out)
 
 
-def top_repos_by_stars(conn: Connection, limit: int) -> list[str]:
-    """Keys of the repositories with the most stars in their latest snapshot."""
+def top_repos_by_stars(
+    conn: Connection, limit: int, where: ColumnElement[bool] | None = None
+) -> list[str]:
+    """Keys of the repositories (matching ``where`` when given) with the most stars in their
+    latest snapshot."""
     stmt = (
         select(ITEMS.c.key)
         .select_from(_latest_snapshots())
@@ -110,6 +118,8 @@ def top_repos_by_stars(conn: Connection, limit: int) -> list[str]:
         .order_by(SNAPSHOTS.c.stars.desc(), ITEMS.c.key)
         .limit(limit)
     )
+    if where is not None:
+        stmt = stmt.where(where)
     return [str(k) for (k,) in conn.execute(stmt)]
 
 

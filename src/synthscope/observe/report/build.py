@@ -213,9 +213,14 @@ class _Builder:
         }
 
     def _star_history(self) -> dict[str, list[list[Any]]]:
+        # The report's filters hold here too: platform, region, modality, and the years when
+        # given (a repository counts in the years it was created, as in every other chart).
+        where = self._scope_sql()
+        if self.opt.year_from is not None or self.opt.year_to is not None:
+            where = and_(where, self._in_range_sql())
         keys = list(REPRESENTATIVE_REPOS)
-        keys += [k for k in q.top_repos_by_stars(self.conn, self.opt.star_history_repos)]
-        series = q.star_series(self.conn, list(dict.fromkeys(keys)))
+        keys += q.top_repos_by_stars(self.conn, self.opt.star_history_repos, where)
+        series = q.star_series(self.conn, list(dict.fromkeys(keys)), where)
         # A history needs at least two observations; one dated count is not a trend.
         with_history = [r for r in series if len({at.date() for at, _ in series[r]}) >= 2]
         ranked = sorted(with_history, key=lambda r: -series[r][-1][1])
