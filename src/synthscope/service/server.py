@@ -36,8 +36,17 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
             zh=f"--workers 必须在 1-{MAX_WORKERS} 之间。",
         )
     level = settings.log_level.lower()
+    # Access lines are logged at INFO: below that level, skip building them at all.
+    access_log = level in ("debug", "info")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=level, workers=1)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=level,
+            access_log=access_log,
+            workers=1,
+        )
         return
     Store.open(settings.database_url).close()  # migrate once, before the workers start
     os.environ["SYNTHSCOPE_DATABASE_URL"] = settings.database_url
@@ -48,5 +57,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers
         host=host,
         port=port,
         log_level=level,
+        access_log=access_log,
         workers=workers,
     )

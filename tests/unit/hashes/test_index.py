@@ -120,3 +120,17 @@ def test_radii_satisfy_the_pigeonhole_bound(threshold: int) -> None:
         radii = _mih.radii(threshold, chunks)
         # Smallest total distance that escapes every probe must exceed the threshold.
         assert sum(r + 1 for r in radii) > threshold
+
+
+def test_search_hashes_gives_each_match_its_stored_hash(data) -> None:  # type: ignore[no-untyped-def]
+    hashes, ids, queries = data
+    index = HammingIndex(tail_limit=100_000)
+    index.add(ids[:15_000], hashes[:15_000])
+    index.rebuild()
+    index.add(ids[15_000:], hashes[15_000:])  # some in the unsorted tail
+    index.remove([int(i) for i in ids[::50]])
+    stored = {int(i): h.tobytes() for i, h in zip(ids, hashes, strict=True)}
+    for q in queries:
+        found = index.search_hashes(q.tobytes(), 31)
+        assert [(i, d) for i, d, _ in found] == index.search(q.tobytes(), 31)
+        assert all(stored[i] == h for i, _, h in found)

@@ -15,6 +15,7 @@ The index saves to one ``.npz`` file (written atomically) and loads without rebu
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -156,19 +157,19 @@ class HammingIndex:
         """Rows that share a probed bucket with the query in some chunk (with repeats)."""
         if self._built == 0:
             return np.zeros(0, np.int64)
-        chunk_values = _mih.values(q, self._widths)
-        bases = _mih.bases(self._widths)
-        keys, chunk_of = [], []
-        for c, (width, radius) in enumerate(zip(self._widths, radii, strict=True)):
-            masks = _mih.probes(width, radius)
-            keys.append(bases[c] + (chunk_values[c][0] ^ masks).astype(np.int64))
-            chunk_of.append(np.full(len(masks), c, np.int64))
-        key = np.concatenate(keys)
+        masks, counts, bases, chunk_of = _probe_plan(self._widths, tuple(radii))
+        # One query's chunk values in plain integers: a dozen shifts cost less than the
+        # array operations of _mih.values, which pay off only for many rows.
+        number, values, start = int.from_bytes(q.tobytes(), "big"), [], 0
+        for width in self._widths:
+            start += width
+            values.append((number >> (256 - start)) & ((1 << width) - 1))
+        key = bases + (np.repeat(np.array(values, np.int64), counts) ^ masks)
         starts = self._starts[key].astype(np.int64)
         lengths = self._starts[key + 1].astype(np.int64) - starts
         total = int(lengths.sum())
         # One gather over the flattened tables: chunk c's rows start at c * _built.
-        offsets = starts + np.concatenate(chunk_of) * self._built
+        offsets = starts + chunk_of * self._built
         begin = np.repeat(offsets - np.cumsum(lengths) + lengths, lengths)
         # Sorted rows make the gather of the candidates' hashes walk memory in order: at 10M
         # hashes this is several times faster than random order, sort included.
@@ -225,6 +226,17 @@ class HammingIndex:
         """Bytes held by the index's arrays."""
         arrays = (self._hashes, self._ids, self._alive, self._starts, self._rows)
         return sum(a.nbytes for a in arrays)
+
+
+@functools.cache
+def _probe_plan(widths: tuple[int, ...], radii: tuple[int, ...]) -> tuple[I64, I64, I64, I64]:
+    """For a layout and radii: every chunk's probe masks end to end, how many each chunk has,
+    and per mask its chunk's table base and its chunk number (the same for every query)."""
+    masks = [_mih.probes(w, r).astype(np.int64) for w, r in zip(widths, radii, strict=True)]
+    counts = np.array([len(m) for m in masks], np.int64)
+    bases = np.repeat(_mih.bases(widths), counts)
+    chunk_of = np.repeat(np.arange(len(widths), dtype=np.int64), counts)
+    return np.concatenate(masks), counts, bases, chunk_of
 
 
 def _as_array(hashes: U8 | list[bytes]) -> U8:
