@@ -35,6 +35,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "zh": "检测完成后你的文件会立即删除，除非你勾选上面的选项。仅保留检测结果，"
         "其链接是随机生成的，只有你会收到。",
     },
+    "check.retention": {
+        "en": "A kept file is deleted after {kept} days, the result after {days} days.",
+        "zh": "保留的文件在 {kept} 天后删除，检测结果在 {days} 天后删除。",
+    },
     "check.limit": {"en": "Largest upload: {mb} MB.", "zh": "上传上限：{mb} MB。"},
     "check.submit": {"en": "Check", "zh": "开始检测"},
     "job.title": {"en": "Check result", "zh": "检测结果"},
@@ -44,8 +48,9 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "job.failed": {"en": "The check failed", "zh": "检测失败"},
     "job.interrupted": {
-        "en": "The check was interrupted (the service restarted). Please upload again.",
-        "zh": "检测被中断（服务已重启），请重新上传。",
+        "en": "The check was interrupted (the service process running it stopped). "
+        "Please upload again.",
+        "zh": "检测被中断（运行它的服务进程已停止），请重新上传。",
     },
     "job.kept": {"en": "Your file was kept, as you asked.", "zh": "已按你的要求保留文件。"},
     "job.deleted": {"en": "Your file has been deleted.", "zh": "你的文件已删除。"},

@@ -52,8 +52,13 @@ def check_page(request: Request, svc: Svc) -> HTMLResponse:
 def _check_form(
     request: Request, svc: Services, error: str = "", status: int = 200
 ) -> HTMLResponse:
-    max_mb = svc.settings.service_max_upload_bytes // 1_000_000
-    return render(request, svc, "check.html", "check", status, error=error, max_mb=max_mb)
+    s = svc.settings
+    days = {
+        "kept_days": f"{s.service_kept_upload_ttl_s / 86_400:g}",
+        "job_days": f"{s.service_job_ttl_s / 86_400:g}",
+    }
+    max_mb = s.service_max_upload_bytes // 1_000_000
+    return render(request, svc, "check.html", "check", status, error=error, max_mb=max_mb, **days)
 
 
 @router.post("/check", response_model=None)

@@ -24,6 +24,8 @@ def test_language_follows_query_cookie_then_accept_language(client: TestClient) 
     assert "Check a file" in client.get("/").text
     assert "检测文件" in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
     assert "检测文件" in client.get("/?lang=zh").text
+    assert "deleted after 7 days, the result after 30 days" in client.get("/").text
+    assert "7 天后删除" in client.get("/?lang=zh").text
     switched = client.get("/lang/zh?next=/dashboard", follow_redirects=False)
     assert switched.status_code == 303 and switched.headers["location"] == "/dashboard"
     assert "深度合成趋势" in client.get("/dashboard").text
