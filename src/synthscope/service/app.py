@@ -23,6 +23,7 @@ from synthscope.check.hashes.matchers import Matchers, index_cache_dir
 from synthscope.config import Settings
 from synthscope.service import api, banks, errors, pages
 from synthscope.service.deps import Services
+from synthscope.service.fastmatch import FastMatch
 from synthscope.service.housekeeping import Expiry, Housekeeper
 from synthscope.service.jobs import JobRunner
 from synthscope.service.keys import KeyCache
@@ -118,6 +119,7 @@ def _services(settings: Settings, store: Store) -> Services:
 
 
 def _middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(FastMatch)  # innermost: inside CORS and the security headers
     if settings.service_cors_origins:
         app.add_middleware(
             CORSMiddleware,

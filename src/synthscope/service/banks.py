@@ -163,10 +163,8 @@ async def match(
 ) -> dict[str, Any] | Response:
     """Match a file (multipart ``file``) or a hash (JSON ``{"signal_type", "value"}``)."""
     if request.headers.get("content-type", "").startswith("application/json"):
-        signal_type, value = _signal_in(await request.body())
-        matches = _matcher(svc, bank).match_value(bank, signal_type, value)
-        # The hot path of platform sync: plain data, encoded directly (no response-model pass).
-        return Response(orjson.dumps({"hash_matches": matches}), media_type="application/json")
+        # Normally answered before routing (service.fastmatch); this is the same answer.
+        return Response(match_json(svc, bank, await request.body()), media_type="application/json")
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -177,6 +175,20 @@ async def match(
     finally:
         discard(path)
     return found | {"file": safe_name(upload.filename or "upload")}
+
+
+def match_json(svc: Services, bank: str, body: bytes) -> bytes:
+    """The JSON answer ``{"hash_matches": [...]}`` to a JSON match body: plain data encoded
+    directly (no response-model pass), as this is the hot path of platform sync.
+
+    Raises:
+        ApiError: 422 for a malformed body.
+        UsageError: no such bank or signal type.
+        InputError: the value is not valid for its type.
+    """
+    signal_type, value = _signal_in(body)
+    matches = _matcher(svc, bank).match_value(bank, signal_type, value)
+    return orjson.dumps({"hash_matches": matches})
 
 
 def _signal_in(body: bytes) -> tuple[str, str]:

@@ -63,17 +63,29 @@ class KeyAuth(HTTPBearer):
     async def __call__(self, request: Request) -> ApiKey:  # type: ignore[override]
         # Async: the key is nearly always in the cache, and a worker thread per request would
         # cost more than the rare database read blocks the loop.
-        svc: Services = request.app.state.services
-        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not secret.strip():
-            raise ApiError(401, "An API key is required: send 'Authorization: Bearer KEY'.")
-        key = svc.keys.authenticate(secret.strip())
-        if key is None:
-            raise ApiError(401, "The API key is unknown or revoked.")
-        if self.scope is not None and not key.allows(self.scope):
-            raise ApiError(403, f"The API key {key.name!r} lacks the scope {self.scope!r}.")
-        limit(svc.key_limits, f"key:{key.id}")
-        return key
+        return authorize(
+            request.app.state.services, request.headers.get("authorization", ""), self.scope
+        )
+
+
+def authorize(svc: Services, authorization: str, scope: str | None) -> ApiKey:
+    """The key in an ``Authorization`` header value, if valid, unrevoked, allowed ``scope``
+    (None: any) and within its rate limit.
+
+    Raises:
+        ApiError: 401 without a valid key, 403 without the scope, 429 over the limit.
+        StorageError: the store cannot be read or written.
+    """
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ApiError(401, "An API key is required: send 'Authorization: Bearer KEY'.")
+    key = svc.keys.authenticate(secret.strip())
+    if key is None:
+        raise ApiError(401, "The API key is unknown or revoked.")
+    if scope is not None and not key.allows(scope):
+        raise ApiError(403, f"The API key {key.name!r} lacks the scope {scope!r}.")
+    limit(svc.key_limits, f"key:{key.id}")
+    return key
 
 
 def require(scope: str | None) -> KeyAuth:

@@ -188,3 +188,31 @@ def test_a_malformed_match_body_is_422(client: TestClient, key: Key, body: bytes
     headers = key("bank:read") | {"Content-Type": "application/json"}
     answer = client.post("/api/v1/banks/any/match", content=body, headers=headers)
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid"
+
+
+def test_json_matches_keep_every_check_and_header_of_the_route(
+    settings: Settings, make_app: Callable[..., FastAPI], key: Key
+) -> None:
+    tight = settings.model_copy(update={"service_rate_limit": 4, "service_max_upload_bytes": 500})
+    reader, writer = key("bank:read"), key("bank:write", "bank:read")
+    with TestClient(make_app(tight)) as client:
+        client.post("/api/v1/banks", json={"name": "h"}, headers=writer)
+        value = hashes(1)[0]
+        add(client, writer, "h", [value])
+        url, body = "/api/v1/banks/h/match", {"signal_type": "pdq", "value": value}
+        assert client.post(url, json=body).json()["error"]["code"] == "unauthorized"
+        denied = client.post(url, json=body, headers=key("check"))
+        assert denied.status_code == 403 and "bank:read" in denied.json()["error"]["message"]
+        ok = client.post(url, json=body, headers=reader)
+        assert ok.status_code == 200 and ok.json()["hash_matches"][0]["distance"] == 0
+        assert ok.headers["content-security-policy"] and ok.headers["x-frame-options"] == "DENY"
+        missing = client.post("/api/v1/banks/none/match", json=body, headers=reader)
+        assert missing.status_code == 400 and "none" in missing.json()["error"]["message"]
+        big = client.post(url, content=b"{" + b" " * 600 + b"}", headers=reader | _JSON)
+        assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
+        assert client.post(url, json=body, headers=reader).status_code == 200  # 4th of 4
+        limited = client.post(url, json=body, headers=reader)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+
+_JSON = {"Content-Type": "application/json"}
