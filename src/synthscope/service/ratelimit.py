@@ -67,6 +67,8 @@ class RateLimiter:
         now = self.clock()
         window = int(now // WINDOW_S)
         with self._lock:
+            if len(self._held) > 10_000:  # many callers: keep only this minute's
+                self._held = {k: v for k, v in self._held.items() if v[0] == window}
             held_window, left, spent = self._held.get(caller, (window, 0, False))
             if held_window != window:
                 left, spent = 0, False
@@ -78,8 +80,6 @@ class RateLimiter:
                 self._held[caller] = (window, left - 1, spent)
                 return 0.0
             self._held[caller] = (window, 0, True)
-            if len(self._held) > 10_000:  # many callers: keep only this minute's
-                self._held = {k: v for k, v in self._held.items() if v[0] == window}
         return (window + 1) * WINDOW_S - now
 
     def _take(self, caller: str, window: int) -> int:
@@ -96,8 +96,7 @@ class RateLimiter:
         )
         with self.store.transaction("counting a request") as conn:
             total = int(conn.execute(statement).scalar_one())
-        granted = max(0, min(self.lease, self.per_minute - (total - self.lease)))
-        return granted
+        return max(0, min(self.lease, self.per_minute - (total - self.lease)))
 
 
 def forget_old_windows(store: Store, now: float | None = None) -> int:
