@@ -193,7 +193,7 @@ def main() -> None:
     for name in args.image_detectors.split(","):
         rows += image_rows(args.data, args.reports, name)
     rows += face_rows(args.data, args.reports) + video_rows(args.data)
-    for name in ("vocoder-trace", "lfcc-gmm"):
+    for name in ("spectro-cnn", "vocoder-trace", "lfcc-gmm"):
         rows += audio_rows(args.data, args.reports, name)
     if not args.skip_speed:
         rows += speed_rows(args.data)

@@ -41,6 +41,7 @@ BUILTINS = (
     "video_face",
     "lfcc_gmm",
     "vocoder_trace",
+    "spectro_cnn",
 )
 _loaded = False
 
