@@ -122,6 +122,21 @@ class Loaded:
         """
         return self._audio
 
+    def audio_16k(self) -> NDArray[np.float64]:
+        """Mono samples at 16 kHz, the rate every audio detector reads (resampled once per file).
+
+        Raises:
+            InputError: no decodable audio.
+        """
+        return self._audio_16k
+
+    @cached_property
+    def _audio_16k(self) -> NDArray[np.float64]:
+        from synthscope.check.detectors._lfcc import resample
+
+        samples, rate = self._audio
+        return resample(samples, rate)
+
     @cached_property
     def _audio(self) -> tuple[NDArray[np.float32], int]:
         import soundfile

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._gmm import Gmm, fit_gmm
-from synthscope.check.detectors._lfcc import HOP, RATE, frames, lfcc, resample, voiced
+from synthscope.check.detectors._lfcc import HOP, RATE, frames, lfcc, voiced
 from synthscope.check.detectors._linear import fit_platt, write_atomic
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
@@ -150,7 +150,6 @@ class LfccGmmDetector(Detector, Trainable):
 
 
 def _features(media: Loaded) -> Array:
-    x, rate = media.audio()
-    framed = frames(resample(x, rate))
+    framed = frames(media.audio_16k())
     framed = framed[voiced(framed)] if len(framed) else framed
     return lfcc(framed) if len(framed) else np.zeros((0, 60))

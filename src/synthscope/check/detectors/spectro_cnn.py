@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.check.detectors._lfcc import resample
 from synthscope.check.detectors._linear import fit_platt, write_atomic
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._onnx import CalibratedOnnx
@@ -54,8 +53,7 @@ class SpectroCnnDetector(Detector, Trainable):
         return self.model.threshold
 
     def predict(self, media: Loaded) -> DetectorFinding:
-        samples, rate = media.audio()
-        x = resample(samples, rate)
+        x = media.audio_16k()
         if len(x) < MIN_SAMPLES:
             return self.finding(None, "shorter than the model's 1 s minimum")
         chunks, starts, voiced = speech_chunks(x)
@@ -107,8 +105,7 @@ class SpectroCnnDetector(Detector, Trainable):
         return self
 
     def _mean_logit(self, media: Loaded) -> float | None:
-        samples, rate = media.audio()
-        chunks, _, voiced = speech_chunks(resample(samples, rate))
+        chunks, _, voiced = speech_chunks(media.audio_16k())
         if not voiced.any():
             return None
         return float(self.model.logits(chunks[voiced]).mean())
@@ -140,8 +137,7 @@ def _training_clips(
 
     key = (hashlib.sha1(media.data).hexdigest(), label)
     if key not in _CLIPS:
-        samples, rate = media.audio()
-        x = resample(samples, rate)
+        x = media.audio_16k()
         rng = np.random.default_rng(zlib.crc32(key[0].encode()))
         out: list[tuple[NDArray[np.float16], NDArray[np.bool_], int]] = []
         for y, lab in variants(x, label, rng):

@@ -135,8 +135,7 @@ def _augmented(media: Loaded, rng: np.random.Generator) -> list[Array]:
 
 
 def _samples(media: Loaded) -> Array:
-    x, rate = media.audio()
-    return resample(x, rate)
+    return media.audio_16k()
 
 
 def _five_folds(groups: list[str]) -> list[str]:
