@@ -38,9 +38,11 @@ BUILTINS = (
     "spectral",
     "cnn_image",
     "face_swap",
+    "face_blend",
     "video_face",
     "lfcc_gmm",
     "vocoder_trace",
+    "spec_cnn",
 )
 _loaded = False
 
