@@ -137,9 +137,9 @@ def degrade(a: Array, rng: np.random.Generator) -> Array:
         out = cv2.resize(
             cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (side, side)
         )
-    if rng.random() < 0.5:
+    if rng.random() < 0.7:
         bgr = cv2.cvtColor(np.clip(out, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
-        quality = [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(55, 96))]
+        quality = [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(20, 96))]  # to low-bitrate
         _, buf = cv2.imencode(".jpg", bgr, quality)
         decoded: Any = cv2.imdecode(buf, cv2.IMREAD_COLOR)
         out = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB).astype(np.float32)
