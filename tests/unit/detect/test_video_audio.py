@@ -4,6 +4,7 @@ on inputs made in code (no reference data)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,3 +163,34 @@ def test_spec_cnn_less_speech_than_a_window_gets_no_score(monkeypatch: pytest.Mo
     x = np.random.default_rng(0).normal(0, 0.1, 32000)
     finding = SpecCnnDetector().predict(_wav(x))
     assert finding.score is None and "window" in (finding.reason or "")
+
+
+def test_face_blend_fits_on_real_faces_only_and_exports_a_calibrated_model(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("onnx")
+    from synthscope.check.detectors import _blend_train
+    from synthscope.check.detectors._fixtures import noise_png
+    from synthscope.check.detectors.face_blend import FaceBlendDetector
+
+    monkeypatch.setattr(_blend_train, "STEPS", 3)
+    train = _blend_train.train_network
+    monkeypatch.setattr(_blend_train, "train_network", lambda faces: train(faces, 3))
+    reals = [Loaded(noise_png(160, seed=i), f"r{i}.png") for i in range(12)]
+    fakes = [Loaded(noise_png(160, seed=50), "f.png")]
+    det = FaceBlendDetector(model_path=tmp_path / "fb.onnx")
+    det.fit(reals + fakes, [0] * 12 + [1])
+    assert 0.5 <= det.threshold <= 1.0
+    det.save(det.model_path)
+    score = FaceBlendDetector(model_path=det.model_path).predict(reals[0]).score
+    assert score is not None and 0.0 <= score <= 1.0
+
+
+def test_face_blend_refuses_too_few_faces() -> None:
+    from synthscope.check.detectors._fixtures import noise_png
+    from synthscope.check.detectors.face_blend import FaceBlendDetector
+    from synthscope.errors import UsageError
+
+    with pytest.raises(UsageError, match="at least 10"):
+        FaceBlendDetector().fit([Loaded(noise_png(160), "r.png")], [0])
