@@ -194,3 +194,20 @@ def test_face_blend_refuses_too_few_faces() -> None:
 
     with pytest.raises(UsageError, match="at least 10"):
         FaceBlendDetector().fit([Loaded(noise_png(160), "r.png")], [0])
+
+
+def test_spec_cnn_scores_segments_and_gives_a_drawable_timeline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import synthscope.check.detectors.spec_cnn as spec_cnn
+    from synthscope.service.evidence import evidence_svgs
+
+    x = np.random.default_rng(0).normal(0, 0.1, 16000 * 3)
+    x[:8000] = 0  # silence first: segment times must count from the file's start
+    monkeypatch.setattr(spec_cnn, "trim", lambda v: (v[8000:], np.arange(8000, len(v))))
+    finding = SpecCnnDetector().predict(_wav(x))
+    assert finding.score is not None and 0 <= finding.score <= 1
+    segments = finding.evidence["segments"]
+    assert len(segments) >= 2 and segments[0]["start_s"] == 0.5
+    assert all(0 <= s["score"] <= 1 for s in segments)
+    assert evidence_svgs(finding.evidence)

@@ -97,6 +97,9 @@ class SpecCnnDetector(Detector, Trainable):
             threshold=self.threshold,
             speech_s=round(len(speech) / RATE, 2),
             segments=segments,
+            timeline=[
+                {"start": g["start_s"], "end": g["end_s"], "score": g["score"]} for g in segments
+            ],
         )
 
     def fit(

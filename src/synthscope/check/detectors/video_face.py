@@ -89,6 +89,7 @@ class VideoFaceDetector(Detector):
             frames=rows,
             scene_cuts=[r["t"] for r in rows if r["cut"]],
             segments=_segments(rows, threshold, self.every_s),
+            timeline=_timeline(rows, self.every_s),
         )
 
     @classmethod
@@ -173,3 +174,17 @@ def _segments(rows: list[dict[str, Any]], threshold: float, step: float) -> list
                 last[face["track"]] = seg
                 out.append(seg)
     return out
+
+
+def _timeline(rows: list[dict[str, Any]], step: float) -> list[dict[str, float]]:
+    """The highest face score of each sample as ``{"start", "end", "score"}`` (drawn by the
+    service as a score-over-time bar); samples without a face are left out."""
+    return [
+        {
+            "start": r["t"],
+            "end": round(r["t"] + step, 2),
+            "score": max(f["score"] for f in r["faces"]),
+        }
+        for r in rows
+        if r["faces"]
+    ]
