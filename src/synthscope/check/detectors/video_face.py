@@ -1,54 +1,95 @@
-"""The video detector: faces in sampled frames scored by the face-swap model, plus temporal cues.
+"""The video detector: faces sampled over time, tracked, scored for blending seams, aggregated.
 
-Frames are sampled every half second (PyAV, streamed). In each, the largest face is found, cut
-with context and scored by :class:`FaceSwapDetector`; the video score is the mean over frames with
-a face, so its calibration is the face model's (DFDC crops). Temporal-inconsistency measures --
-how much the face's residual energy and its box jump between samples beyond smooth motion -- are
-reported as evidence beside a timeline of the stretches scored above the threshold; with seven
-reference clips there is too little data to fit them into the score honestly.
+Frames are taken every half second and right after each scene cut (``_video``). Up to three faces
+per frame are found, followed across samples by box overlap, cut with context and scored by the
+``face-blend`` model. A track's score is the mean of its faces' scores; the video's is the highest
+score of its main tracks (those seen in at least a quarter as many samples as the longest), since
+a manipulation usually touches one person while everyone else in the clip stays real.
+Temporal-inconsistency measures per track (the frame-to-frame change of the face crop, the
+jump of its residual energy, the jitter of its box beyond smooth motion) are evidence beside a
+timeline of the stretches scored above the threshold; with seven reference clips there is too
+little data to fit them into the score honestly.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from synthscope.check.detectors._faces import face_crop, largest_face
+from synthscope.check.detectors._blend import face_crop_box
+from synthscope.check.detectors._faces import DETECT_SIDE, _cascade
 from synthscope.check.detectors._features import _residual
 from synthscope.check.detectors._load import Loaded
+from synthscope.check.detectors._video import Track, link, sample_frames
 from synthscope.check.detectors.base import Detector, DetectorFinding
-from synthscope.check.detectors.face_swap import FaceSwapDetector
+from synthscope.check.detectors.face_blend import FaceBlendDetector
 
-EVERY_S, MAX_FRAMES = 0.5, 240
+EVERY_S, MAX_FRAMES, MAX_FACES, MAIN_TRACK = 0.5, 240, 3, 0.25
+Box = tuple[int, int, int, int]
+
+
+def faces_in(img: Any, limit: int = MAX_FACES) -> list[Box]:
+    """Up to ``limit`` frontal faces, largest first, as (left, top, width, height)."""
+    import cv2
+
+    scale = min(1.0, DETECT_SIDE / max(img.size))
+    small = img.resize((round(img.width * scale), round(img.height * scale))) if scale < 1 else img
+    gray = cv2.cvtColor(np.asarray(small), cv2.COLOR_RGB2GRAY)
+    found = _cascade().detectMultiScale(gray, scaleFactor=1.2, minNeighbors=5, minSize=(40, 40))
+    boxes = sorted(found, key=lambda b: -int(b[2]) * int(b[3]))[:limit]
+    return [tuple(round(int(v) / scale) for v in b) for b in boxes]
 
 
 class VideoFaceDetector(Detector):
-    """Uses the ``face-swap`` model; no model of its own."""
+    """Uses the ``face-blend`` model; no model of its own."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"video"})
 
-    def __init__(self, every_s: float = EVERY_S, max_frames: int = MAX_FRAMES) -> None:
+    def __init__(
+        self, every_s: float = EVERY_S, max_frames: int = MAX_FRAMES, model_path: Path | None = None
+    ) -> None:
         self.every_s = every_s
         self.max_frames = max_frames
+        self.model_path = model_path
+
+    def _model(self) -> FaceBlendDetector:
+        if not hasattr(self, "model_"):
+            self.model_ = FaceBlendDetector(self.model_path)
+        return self.model_
 
     def predict(self, media: Loaded) -> DetectorFinding:
-        faces = FaceSwapDetector()
-        rows = [_frame(faces, t, img) for t, img in media.frames(self.every_s, self.max_frames)]
+        model = self._model()
+        tracks: list[Track] = []
+        open_ids: list[int] = []
+        rows: list[dict[str, Any]] = []
+        crops: dict[tuple[int, int], np.ndarray] = {}
+        samples = sample_frames(media.data, media.name, self.every_s, self.max_frames)
+        for i, sample in enumerate(samples):
+            if sample.cut:
+                open_ids.clear()
+            rows.append(_frame(model, tracks, open_ids, i, sample, crops))
         if not rows:
             return self.finding(None, "no decodable video frames")
-        scored = [r for r in rows if r["score"] is not None]
-        if not scored:
+        if not tracks:
             return self.finding(None, "no face found in any sampled frame", frames=rows)
-        threshold = faces.model().threshold
-        score = float(np.mean([r["score"] for r in scored]))
+        summaries = [_track(t, rows, crops) for t in tracks]
+        longest = max(len(t.samples) for t in tracks)
+        main = [s for s in summaries if s["n"] >= max(1, MAIN_TRACK * longest)]
+        best = max(main, key=lambda s: s["score"])
+        threshold = model.threshold
         return self.finding(
-            score,
+            best["score"],
             threshold=threshold,
+            track=best["id"],
+            tracks=summaries,
             frames=rows,
-            segments=_segments(scored, threshold, self.every_s),
-            temporal=_temporal(scored),
+            scene_cuts=[r["t"] for r in rows if r["cut"]],
+            segments=_segments(rows, threshold, self.every_s),
+            timeline=_timeline(rows, self.every_s),
         )
 
     @classmethod
@@ -58,43 +99,92 @@ class VideoFaceDetector(Detector):
         return [(cls(), Loaded(moving_mp4(), "clip.mp4"))]
 
 
-def _frame(faces: FaceSwapDetector, t: float, img: Any) -> dict[str, Any]:
-    box = largest_face(img)
-    if box is None:
-        return {"t": round(t, 2), "score": None, "box": None}
-    crop = face_crop(img, box)
-    gray = np.asarray(crop, dtype=np.float64) @ np.array([0.299, 0.587, 0.114])
+def _frame(
+    model: FaceBlendDetector,
+    tracks: list[Track],
+    open_ids: list[int],
+    index: int,
+    sample: Any,
+    crops: dict[tuple[int, int], np.ndarray],
+) -> dict[str, Any]:
+    img = sample.image
+    boxes = faces_in(img)
+    ids = link(tracks, open_ids, index, boxes)
+    arrays = [np.asarray(face_crop_box(img, b)[0], np.float32) for b in boxes]
+    scores = model.proba(model.logits(arrays)) if arrays else np.zeros(0)
+    faces = []
+    for tid, box, arr, score in zip(ids, boxes, arrays, scores, strict=True):
+        crops[(tid, index)] = arr.mean(axis=2)[::4, ::4]
+        faces.append({"track": tid, "box": list(box), "score": round(float(score), 4)})
+    return {"t": round(sample.t, 2), "cut": sample.cut, "faces": faces}
+
+
+def _track(
+    track: Track, rows: list[dict[str, Any]], crops: dict[tuple[int, int], np.ndarray]
+) -> dict[str, Any]:
+    scores = [f["score"] for i in track.samples for f in rows[i]["faces"] if f["track"] == track.id]
     return {
-        "t": round(t, 2),
-        "score": round(faces.score_region(crop), 4),
-        "box": list(box),
-        "residual": round(float(np.log(np.abs(_residual(gray)).mean() + 1e-6)), 4),
+        "id": track.id,
+        "start_s": rows[track.samples[0]]["t"],
+        "end_s": rows[track.samples[-1]]["t"],
+        "n": len(track.samples),
+        "score": float(np.mean(scores)),
+        **_temporal(track, [crops[(track.id, i)] for i in track.samples]),
     }
 
 
-def _segments(rows: list[dict[str, Any]], threshold: float, step: float) -> list[dict[str, float]]:
-    """Runs of consecutive sampled frames scoring at or above ``threshold``."""
-    out: list[dict[str, float]] = []
-    for row in rows:
-        if row["score"] < threshold:
-            continue
-        if out and row["t"] - out[-1]["end_s"] <= step * 1.5:
-            out[-1]["end_s"] = row["t"]
-            out[-1]["scores"] += 1
-        else:
-            out.append({"start_s": row["t"], "end_s": row["t"], "scores": 1})
-    return out
-
-
-def _temporal(rows: list[dict[str, Any]]) -> dict[str, float | None]:
-    """Median jump of the face residual energy and of the box (beyond linear motion)."""
-    if len(rows) < 3:
-        return {"residual_jitter": None, "box_jitter": None}
-    res = np.array([r["residual"] for r in rows])
-    boxes = np.array([r["box"] for r in rows], dtype=np.float64)
+def _temporal(track: Track, grays: list[np.ndarray]) -> dict[str, float | None]:
+    """Median frame-to-frame change of the face crop, of its residual energy, and of its box
+    centre beyond linear motion (relative to the box width)."""
+    if len(grays) < 3:
+        return {"face_change": None, "residual_jitter": None, "box_jitter": None}
+    change = [float(np.abs(b - a).mean()) for a, b in pairwise(grays)]
+    res = np.array([np.log(np.abs(_residual(g.astype(np.float64))).mean() + 1e-6) for g in grays])
+    boxes = np.array(track.boxes, dtype=np.float64)
     centers = boxes[:, :2] + boxes[:, 2:] / 2
     accel = np.linalg.norm(np.diff(centers, n=2, axis=0), axis=1) / boxes[1:-1, 2]
     return {
+        "face_change": round(float(np.median(change)), 4),
         "residual_jitter": round(float(np.median(np.abs(np.diff(res)))), 4),
         "box_jitter": round(float(np.median(accel)), 4),
     }
+
+
+def _segments(rows: list[dict[str, Any]], threshold: float, step: float) -> list[dict[str, Any]]:
+    """Runs of samples in which some face scores at or above ``threshold``, per track."""
+    out: list[dict[str, Any]] = []
+    last: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        for face in row["faces"]:
+            if face["score"] < threshold:
+                continue
+            seg = last.get(face["track"])
+            if seg is not None and row["t"] - seg["end_s"] <= step * 1.5:
+                seg["end_s"] = row["t"]
+                seg["samples"] += 1
+                seg["max_score"] = max(seg["max_score"], face["score"])
+            else:
+                seg = {
+                    "track": face["track"],
+                    "start_s": row["t"],
+                    "end_s": row["t"],
+                    "samples": 1,
+                    "max_score": face["score"],
+                }
+                last[face["track"]] = seg
+                out.append(seg)
+    return out
+
+
+def _timeline(rows: list[dict[str, Any]], step: float) -> list[dict[str, float]]:
+    """The highest face score of each sample as ``{"start", "end", "score"}`` (drawn by the
+    service as a score-over-time bar); samples without a face are left out."""
+    return [
+        {
+            "start": r["t"],
+            "end": round(r["t"] + step, 2),
+            "score": max(f["score"] for f in r["faces"]),
+        }
+        for r in rows
+        if r["faces"]
+    ]
