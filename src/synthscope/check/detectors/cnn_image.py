@@ -1,20 +1,25 @@
 """The cnn-image detector: a small CNN on high-pass residual patches, run with onnxruntime.
 
 The network (see ``_cnn_train``) is trained from scratch with PyTorch and shipped as ONNX; its
-Platt calibration and threshold travel in the ONNX metadata, fitted on a group (generator) held out
-from training. At inference the mean logit over a grid of up to 16 patches (multi-crop) is
-calibrated into the score; evidence is the per-patch score grid, a coarse heatmap.
+Platt calibration and threshold travel in the ONNX metadata, fitted on groups held out from
+training (a generator, and some of the groups of real images from other sources). Flat bars and
+borders are cut first (see ``_borders``: the training pack's padding colour is a class shortcut).
+At inference the mean logit over a grid of up to 16 patches (multi-crop) is calibrated into the
+score; evidence is the per-patch score grid, a coarse heatmap.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from synthscope.check._datasets import EXTRA_REAL
+from synthscope.check.detectors._borders import cut_flat_borders
 from synthscope.check.detectors._linear import fit_platt, write_atomic
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
@@ -76,7 +81,7 @@ class CnnImageDetector(Detector, Trainable):
         return float(out.mean()), out, rows, cols
 
     def predict(self, media: Loaded) -> DetectorFinding:
-        img = media.image()
+        img = cut_flat_borders(media.image())
         if min(img.size) < PATCH:
             return self.finding(None, f"the image is smaller than {PATCH} px on a side")
         mean, per_patch, rows, cols = self.logit(img)
@@ -95,7 +100,7 @@ class CnnImageDetector(Detector, Trainable):
     ) -> CnnImageDetector:
         from synthscope.check.detectors._cnn_train import export_onnx, train_network
 
-        images = [s.image() for s in samples]
+        images = [cut_flat_borders(s.image()) for s in samples]
         held = _calibration_part(groups or [str(i) for i in range(len(samples))])
         train = [i for i in range(len(samples)) if i not in held]
         net = train_network([images[i] for i in train], [labels[i] for i in train])
@@ -133,8 +138,12 @@ class CnnImageDetector(Detector, Trainable):
 
 
 def _calibration_part(groups: list[str]) -> set[int]:
-    """Indices held out for calibration: the last group when there are 3-12, else every 5th."""
-    names = sorted(set(groups))
-    if 3 <= len(names) <= 12:
-        return {i for i, g in enumerate(groups) if g == names[-1]}
-    return set(range(0, len(groups), 5))
+    """Indices held out for calibration: the last pack group when there are 3-12 (else every 5th
+    pack sample), and a quarter of the extra-real groups (by a hash of the name), so the threshold
+    is set on real images from sources the network did not train on."""
+    pack = [i for i, g in enumerate(groups) if not g.startswith(EXTRA_REAL)]
+    names = sorted({groups[i] for i in pack})
+    one = 3 <= len(names) <= 12
+    held = {i for i in pack if groups[i] == names[-1]} if one else set(pack[::5])
+    extra = {i for i, g in enumerate(groups) if g.startswith(EXTRA_REAL)}
+    return held | {i for i in extra if zlib.crc32(groups[i].encode()) % 4 == 0}

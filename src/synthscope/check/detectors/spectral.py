@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthscope.check.detectors._borders import cut_flat_borders
 from synthscope.check.detectors._features import _peaks, _power, _residual, image_features
 from synthscope.check.detectors._linear import LinearModel, fit_calibrated
 from synthscope.check.detectors._load import Loaded
@@ -41,11 +42,13 @@ class SpectralDetector(Detector, Trainable):
         return self.model().threshold
 
     def prepare(self, img: Any) -> tuple[Any, dict[str, Any]]:
-        """The region to score and evidence about it; subclasses crop (e.g. to a face).
+        """The region to score (flat bars cut) and evidence about it; subclasses crop (e.g. to a
+        face).
 
         Raises:
             NoScore: nothing in this image can be scored.
         """
+        img = cut_flat_borders(img)
         if min(img.size) < MIN_SIDE:
             raise NoScore(f"the image is smaller than {MIN_SIDE} px on a side")
         return img, {}
