@@ -129,3 +129,23 @@ def test_cli_writes_roc_plots(image_folder: Path, tmp_path: Path) -> None:
 
 def test_cli_extra_real_needs_cv(image_folder: Path) -> None:
     assert main(["evaluate", "--data", str(image_folder), "--extra-real", str(image_folder)]) == 2
+
+
+def test_residual_is_the_image_minus_its_3x3_mean() -> None:
+    from synthscope.check.detectors._features import _residual
+
+    x = np.random.default_rng(1).random((20, 17))
+    p = np.pad(x, 1, mode="reflect")
+    mean = sum(p[i : i + 20, j : j + 17] for i in range(3) for j in range(3)) / 9.0
+    assert np.allclose(_residual(x), x - mean)
+
+
+def test_spectral_evidence_peak_comes_from_the_scored_features() -> None:
+    from synthscope.check.detectors import Loaded
+    from synthscope.check.detectors._features import PEAKS, image_features
+    from synthscope.check.detectors.spectral import SpectralDetector
+
+    media = Loaded(noise_png(160, seed=7), "n.png")
+    finding = SpectralDetector().predict(media)
+    feats = image_features(np.asarray(media.image(), dtype=np.float32))
+    assert finding.evidence["max_upsampling_peak_log_ratio"] == round(float(feats[PEAKS].max()), 3)

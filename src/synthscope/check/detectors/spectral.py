@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._borders import cut_flat_borders
-from synthscope.check.detectors._features import _peaks, _power, _residual, image_features
+from synthscope.check.detectors._features import PEAKS, _residual, image_features
 from synthscope.check.detectors._linear import LinearModel, fit_calibrated
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._simulate import blur, jpeg, resize, simulated_fake
@@ -55,7 +55,10 @@ class SpectralDetector(Detector, Trainable):
 
     def score_region(self, img: Any) -> float:
         """Calibrated score of an already prepared region."""
-        return float(self.model().proba(image_features(np.asarray(img, dtype=np.float32)))[0])
+        return self._score_features(image_features(np.asarray(img, dtype=np.float32)))
+
+    def _score_features(self, feats: NDArray[np.float64]) -> float:
+        return float(self.model().proba(feats)[0])
 
     def model(self) -> LinearModel:
         """The fitted model (loaded from ``model_path`` on first use)."""
@@ -69,8 +72,10 @@ class SpectralDetector(Detector, Trainable):
         except NoScore as why:
             return self.finding(None, str(why))
         rgb = np.asarray(region, dtype=np.float32)
-        evidence.update(_evidence(rgb))
-        return self.finding(self.score_region(region), threshold=self.model().threshold, **evidence)
+        feats = image_features(rgb)
+        evidence.update(_evidence(rgb, feats))
+        score = self._score_features(feats)
+        return self.finding(score, threshold=self.model().threshold, **evidence)
 
     def fit(
         self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
@@ -146,15 +151,15 @@ def _shifted(img: Any, rng: np.random.Generator) -> NDArray[np.float32]:
     return np.asarray(img, dtype=np.float32)[dy:, dx:]
 
 
-def _evidence(rgb: NDArray[np.float32]) -> dict[str, Any]:
+def _evidence(rgb: NDArray[np.float32], feats: NDArray[np.float64]) -> dict[str, Any]:
+    """A residual-energy heatmap of the region and its strongest up-sampling peak (taken from
+    the features, which hold the peak log-ratios of the scored crops)."""
     gray = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     res = np.abs(_residual(gray))
     h, w = res.shape
     grid = res[: h // 8 * 8, : w // 8 * 8].reshape(8, h // 8, 8, w // 8).mean(axis=(1, 3))
     heat = (grid / (grid.max() + 1e-9)).round(3).tolist()
-    side = min(h, w, 256)
-    peaks = _peaks(_power(_residual(gray[:side, :side])))
     return {
         "residual_heatmap_8x8": heat,
-        "max_upsampling_peak_log_ratio": round(float(peaks.max()), 3),
+        "max_upsampling_peak_log_ratio": round(float(feats[PEAKS].max()), 3),
     }
