@@ -149,3 +149,14 @@ def test_spectral_evidence_peak_comes_from_the_scored_features() -> None:
     finding = SpectralDetector().predict(media)
     feats = image_features(np.asarray(media.image(), dtype=np.float32))
     assert finding.evidence["max_upsampling_peak_log_ratio"] == round(float(feats[PEAKS].max()), 3)
+
+
+def test_power_spectrum_from_the_half_plane_equals_the_full_fft() -> None:
+    from synthscope.check.detectors._features import _power
+
+    for shape in ((16, 16), (15, 15), (12, 9)):
+        x = np.random.default_rng(2).random(shape)
+        win = np.outer(np.hanning(shape[0]), np.hanning(shape[1]))
+        f = np.fft.fft2((x - x.mean()) * win)
+        spec = f.real**2 + f.imag**2
+        assert np.allclose(_power(x), spec / spec.sum(), atol=1e-15)
