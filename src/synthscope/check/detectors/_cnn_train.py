@@ -3,7 +3,8 @@
 Only ``synthscope train cnn-image`` imports this module; checking runs the exported graph with
 onnxruntime. The network sees 64x64 patches of the image after a fixed high-pass filter (image
 minus its 3x3 mean), so it must learn from noise and fine texture, not from content. Every epoch
-re-draws patches at random offsets from freshly degraded copies (JPEG 60-95, resize, blur), and
+draws 8 patches at random offsets from freshly degraded copies (JPEG 60-95, resize, blur) of
+320 randomly chosen images (40 steps of 64 patches; the learning-rate schedule spans them all), and
 each real image also yields a simulated fake: the image passed through a small up-sampling
 autoencoder trained on the training reals (Zhang et al. 2019's AutoGAN, with a reconstruction loss
 only). Its transposed convolution leaves the periodic up-sampling trace of GAN decoders on real
@@ -21,8 +22,8 @@ import numpy as np
 from synthscope.check.detectors._simulate import blur, jpeg, resize
 from synthscope.errors import UsageError
 
-PATCH, EPOCHS, PATCHES_PER_IMAGE, BATCH = 64, 12, 8, 64
-AE_STEPS, AE_BATCH, AE_SIDE = 400, 16, 384
+PATCH, EPOCHS, PATCHES_PER_IMAGE, BATCH, STEPS_PER_EPOCH = 64, 12, 8, 64, 40
+AE_STEPS, AE_BATCH, AE_SIDE = 300, 16, 384
 
 
 def _torch() -> Any:
@@ -166,14 +167,15 @@ def train_network(images: list[Any], labels: list[int], epochs: int = EPOCHS) ->
         )
     net = build_network(torch)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=epochs * 200)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=epochs * STEPS_PER_EPOCH)
     pos_weight = torch.tensor([sum(1 for _, y in data if y == 0) / max(1, sum(y for _, y in data))])
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    per_epoch = STEPS_PER_EPOCH * BATCH // PATCHES_PER_IMAGE  # images drawn and degraded
     for _ in range(epochs):
-        x, y = _epoch_data(data, rng)
+        x, y = _epoch_data([data[i] for i in rng.permutation(len(data))[:per_epoch]], rng)
         order = rng.permutation(len(x))
         net.train()
-        for start in range(0, min(len(x), 200 * BATCH), BATCH):
+        for start in range(0, min(len(x), STEPS_PER_EPOCH * BATCH), BATCH):
             idx = order[start : start + BATCH]
             opt.zero_grad()
             loss = loss_fn(net(torch.from_numpy(x[idx]))[:, 0], torch.from_numpy(y[idx]))
