@@ -3,12 +3,12 @@
 Only ``synthscope train cnn-image`` imports this module; checking runs the exported graph with
 onnxruntime. The network sees 64x64 patches of the image after a fixed high-pass filter (image
 minus its 3x3 mean), so it must learn from noise and fine texture, not from content. Every epoch
-draws 8 patches at random offsets from freshly degraded copies (JPEG 60-95, resize, blur) of
-320 randomly chosen images (40 steps of 64 patches; the learning-rate schedule spans them all), and
-each real image also yields a simulated fake: the image passed through a small up-sampling
-autoencoder trained on the training reals (Zhang et al. 2019's AutoGAN, with a reconstruction loss
-only). Its transposed convolution leaves the periodic up-sampling trace of GAN decoders on real
-content, so the network learns the trace rather than the content of six generators.
+draws 8 patches at random offsets from freshly degraded copies (JPEG 60-95, resize, blur) of up
+to 640 randomly chosen images (80 steps of 64 patches; the learning-rate schedule spans them),
+and each real image also yields a simulated fake: the image passed through a small up-sampling
+autoencoder trained on the training reals (Zhang et al. 2019's AutoGAN, with a reconstruction
+loss only). Its transposed convolution leaves the periodic up-sampling trace of GAN decoders on
+real content, so the network learns the trace rather than the content of six generators.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from synthscope.check.detectors._simulate import blur, jpeg, resize
 from synthscope.errors import UsageError
 
-PATCH, EPOCHS, PATCHES_PER_IMAGE, BATCH, STEPS_PER_EPOCH = 64, 12, 8, 64, 40
+PATCH, EPOCHS, PATCHES_PER_IMAGE, BATCH, STEPS_PER_EPOCH = 64, 12, 8, 64, 80
 AE_STEPS, AE_BATCH, AE_SIDE = 300, 16, 384
 
 
