@@ -6,7 +6,8 @@ folds on DFDC crops) or from shipped models on data they were not trained on. Sp
 the same run as its anchor: a ResNet-50-shaped network (224 px, batch 8, fp32) exported from
 PyTorch to ONNX and run by onnxruntime on the same two cores (needs the ``train`` extra).
 
-Usage: ``python benchmarks/detect.py [--data ../shared/data] [--reports DIR] [--skip-speed]``.
+Usage: ``python benchmarks/detect.py [--data ../shared/data] [--reports DIR] [--skip-speed]
+[--sections image,face,video,audio,speed|image-speed]``.
 ``--reports DIR`` reuses (or writes) the cross-validation JSON reports in DIR
 (``synthscope evaluate --cv --robustness --out DIR/<detector>-<pack>.json`` writes the same files;
 image detectors add ``--extra-real`` for each folder of ``EXTRA_REAL``).
@@ -29,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _detect_speed import speed_rows  # noqa: E402
+from _detect_speed import image_speed_rows, speed_rows  # noqa: E402
 
 from synthscope.check._datasets import real_images  # noqa: E402
 from synthscope.check._metrics import eer, roc_auc  # noqa: E402
@@ -203,17 +204,28 @@ def main() -> None:
     parser.add_argument("--image-detectors", default="spectral,cnn-image")
     parser.add_argument("--audio-detectors", default="vocoder-trace,lfcc-gmm,spec-cnn")
     parser.add_argument("--skip-image", action="store_true", help="no image or face rows")
+    parser.add_argument(
+        "--sections",
+        default="image,face,video,audio,speed",
+        help="comma-separated: image, face, video, audio, speed (all) or image-speed",
+    )
     args = parser.parse_args()
     rows: list[Row] = []
-    if not args.skip_image:
-        for name in args.image_detectors.split(","):
-            rows += image_rows(args.data, args.reports, name)
+    sections = set(args.sections.split(","))
+    if args.skip_image:
+        sections -= {"image", "face"}
+    for name in args.image_detectors.split(",") if "image" in sections else []:
+        rows += image_rows(args.data, args.reports, name)
+    if "face" in sections:
         rows += face_rows(args.data, args.reports)
-    rows += video_rows(args.data)
-    for name in args.audio_detectors.split(","):
+    if "video" in sections:
+        rows += video_rows(args.data)
+    for name in args.audio_detectors.split(",") if "audio" in sections else []:
         rows += audio_rows(args.data, args.reports, name)
-    if not args.skip_speed:
+    if not args.skip_speed and "speed" in sections:
         rows += speed_rows(args.data)
+    elif not args.skip_speed and "image-speed" in sections:
+        rows += image_speed_rows(args.data)
     for target, measured, verdict, how in rows:
         print(f"[{verdict:>6}] {target}\n         measured: {measured}\n         how: {how}")
 

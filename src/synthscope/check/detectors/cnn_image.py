@@ -30,13 +30,13 @@ PATCH, GRID, FPR_TARGET = 64, 4, 0.05
 
 def grid_patches(img: Any) -> tuple[NDArray[np.float32], int, int]:
     """Up to GRID x GRID evenly spaced 64 px patches (N, 3, 64, 64) in [0, 1] and the grid shape."""
-    a = np.asarray(img, dtype=np.float32) / 255.0
+    a = np.asarray(img)  # uint8; only the patches become floats (a 12 MP photo stays cheap)
     h, w = a.shape[:2]
     rows, cols = min(GRID, h // PATCH), min(GRID, w // PATCH)
     ys = np.linspace(0, h - PATCH, rows).astype(int)
     xs = np.linspace(0, w - PATCH, cols).astype(int)
-    patches = [a[y : y + PATCH, x : x + PATCH].transpose(2, 0, 1) for y in ys for x in xs]
-    return np.ascontiguousarray(np.stack(patches)), rows, cols
+    patches = np.stack([a[y : y + PATCH, x : x + PATCH] for y in ys for x in xs])
+    return np.ascontiguousarray(patches.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0, rows, cols
 
 
 class CnnImageDetector(Detector, Trainable):
@@ -54,7 +54,8 @@ class CnnImageDetector(Detector, Trainable):
             import onnxruntime
 
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1
+            options.intra_op_num_threads = 1  # one image is small work: no thread pool, no
+            options.inter_op_num_threads = 1  # spinning threads competing with other processes
             try:
                 data = self.onnx_ if hasattr(self, "onnx_") else self.model_path.read_bytes()
                 self.session_ = onnxruntime.InferenceSession(
