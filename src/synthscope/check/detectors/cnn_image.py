@@ -42,7 +42,7 @@ def grid_patches(img: Any) -> tuple[NDArray[np.float32], int, int]:
 class CnnImageDetector(Detector, Trainable):
     """Model in ``models/cnn-image.onnx`` (calibration in its metadata)."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"image"})
     model_file = "cnn-image.onnx"
 
