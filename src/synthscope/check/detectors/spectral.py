@@ -28,7 +28,7 @@ MIN_SIDE = 64
 class SpectralDetector(Detector, Trainable):
     """Power-spectrum and noise-residual statistics; model in ``models/spectral.json``."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"image"})
     model_file = "spectral.json"
     simulate = True
