@@ -16,6 +16,7 @@ _TEXT = {
         "zh": "已用 {n} 个文件（{fake} 个合成）训练 {detector}；模型已写入 {model}。",
     },
     "written": {"en": "Report written to {path}.", "zh": "报告已写入 {path}。"},
+    "plots": {"en": "ROC curves written to {path}.", "zh": "ROC 曲线已写入 {path}。"},
 }
 
 
@@ -32,11 +33,15 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
 
 
+_EXTRA_HELP = "Folder of real images from another source; repeat for several."
+
+
 def train(
     detector: Annotated[str, typer.Argument(help="Detector name, e.g. spectral or lfcc-gmm.")],
     data: Annotated[Path, typer.Option("--data", help="Folder of labelled files.")],
     out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
     layout: Annotated[str | None, typer.Option(help="cnndetection, folders or asvspoof.")] = None,
+    extra_real: Annotated[list[Path] | None, typer.Option("--extra-real", help=_EXTRA_HELP)] = None,
 ) -> None:
     """Fit a detector on every labelled file under --data and write its model file."""
     from synthscope.check.detectors import detector_class
@@ -44,7 +49,7 @@ def train(
     from synthscope.cli import out_console
 
     target = out or Path(getattr(detector_class(detector), "model_file", f"{detector}.json"))
-    result = run_train(detector, data, target, layout)
+    result = run_train(detector, data, target, layout, extra_real)
     out_console.print(
         _say(
             "trained",
@@ -76,22 +81,44 @@ def evaluate(
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write the JSON report here.")
     ] = None,
+    extra_real: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--extra-real", help=_EXTRA_HELP + " With --cv: trained on, held out per fold."
+        ),
+    ] = None,
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Write ROC curves (SVG) into this folder.")
+    ] = None,
 ) -> None:
     """Measure detectors on labelled data: AUC, AP, EER, ECE, accuracy and FPR at the threshold."""
     from synthscope.check.detectors._linear import write_atomic
     from synthscope.check.evaluate import evaluate_many, render_table
     from synthscope.cli import out_console
 
+    if extra_real and not cv:
+        raise UsageError("--extra-real is used with --cv.", zh="--extra-real 需与 --cv 一起使用。")
     if cv and model is not None:
         raise UsageError(
             "--cv trains its own models; drop --model.", zh="--cv 会自行训练模型；请去掉 --model。"
         )
     reports = evaluate_many(
-        data, detector, layout=layout, robustness=robustness, cv=cv, model=model
+        data,
+        detector,
+        layout=layout,
+        robustness=robustness,
+        cv=cv,
+        model=model,
+        extra_real=extra_real if cv else None,
     )
     text = json.dumps(reports, indent=1, ensure_ascii=False)
     if out is not None:
         write_atomic(out, text.encode())
+    if plots is not None:
+        from synthscope.check._roc_plot import write_roc_plots
+
+        for path in write_roc_plots(reports, plots):
+            out_console.print(_say("plots", path=path), markup=False)
     if as_json:
         out_console.print(text, markup=False)
         return

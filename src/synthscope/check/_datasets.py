@@ -125,3 +125,33 @@ def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
         zh=f"{root} 下没有带标签的文件（需要 real/ 与 fake/ 文件夹、"
         "N_<生成器>_<real|fake> 命名或 ASVspoof 协议文件）。",
     )
+
+
+EXTRA_REAL = "real:"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
+FRAME_NAME = re.compile(r"_\d+$")
+
+
+def real_images(roots: list[Path]) -> list[Sample]:
+    """Every image under ``roots`` as a real sample (label 0) from another source than the pack.
+
+    A sample's group starts with ``real:`` and names its folder, so variants of one photo (the
+    PDQ pack's rotations and re-encodings of one bridge) never straddle a split; where every file
+    in a folder is named ``<id>_<n>`` (crops of one video), each id is its own group.
+
+    Raises:
+        InputError: a root is not a folder.
+    """
+    out: list[Sample] = []
+    for root in roots:
+        if not root.is_dir():
+            raise InputError(f"{root} is not a folder.", zh=f"{root} 不是文件夹。")
+        files = sorted(
+            p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        )
+        name = f"{EXTRA_REAL}{root.parent.name}/{root.name}"
+        per_id = bool(files) and all(FRAME_NAME.search(p.stem) for p in files)
+        out += [
+            Sample(p, 0, f"{name}/{FRAME_NAME.sub('', p.stem)}" if per_id else name) for p in files
+        ]
+    return out

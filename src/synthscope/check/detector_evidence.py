@@ -18,9 +18,9 @@ from synthscope.media import Media
 
 HIGH = 0.8
 LOW = 0.2
-# Left out of ``check`` by default: its model card reports 60% false positives on real photos
-# from outside its training pack (face-blend: trained for video faces, its rate on photos is
-# unmeasured); run them by name (``names``) to see their scores.
+# Left out of ``check`` by default: cnn-image's model card reports a leave-one-generator-out AUC
+# of 0.34 once the training pack's padding shortcut is removed (face-blend: trained for video
+# faces, its rate on photos is unmeasured); run them by name (``names``) to see their scores.
 NOT_BY_DEFAULT = frozenset({"cnn-image", "face-blend"})
 
 

@@ -4,6 +4,11 @@
 scores a sample with a model that saw it: it holds out one group at a time (a generator, a method,
 an utterance) -- or five group-folds when there are many groups -- fits a fresh detector on the rest
 and scores the held-out part, clean and degraded. ``train`` fits on everything and saves the model.
+
+``extra_real`` folders add real images from other sources (see ``real_images``): they train the
+detector not to flag real photos unlike the pack's, and in cross-validation each of their groups is
+held out with one fold, so their false-positive rate is measured out of fold too. Metrics and AUCs
+are the pack's; the extras get their own false-positive rate (``extra_real`` in the report).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from synthscope.check._datasets import Sample, load_samples
+from synthscope.check._datasets import Sample, load_samples, real_images
 from synthscope.check._metrics import roc_auc, summary
 from synthscope.check._robustness import SWEEPS
 from synthscope.check.detectors import Detector, Loaded, Trainable, detector_class
@@ -110,7 +115,11 @@ def _folds(samples: list[Sample]) -> list[tuple[str, list[int]]]:
 
 
 def cross_validate(
-    name: str, root: Path, layout: str | None = None, robustness: bool = False
+    name: str,
+    root: Path,
+    layout: str | None = None,
+    robustness: bool = False,
+    extra_real: list[Path] | None = None,
 ) -> dict[str, Any]:
     """Leave-one-group-out (or 5 group-folds) scores: each sample scored by a model that never saw
     its group. Per-fold AUC is reported where the held-out part has both classes.
@@ -119,23 +128,57 @@ def cross_validate(
         UsageError: unknown detector or layout, or a detector that cannot be trained.
         InputError: no labelled data.
     """
-    samples = load_samples(root, layout)
+    pack = load_samples(root, layout)
+    samples = pack + real_images(extra_real or [])
     loaded, labels = [Loaded.open(s.path) for s in samples], np.array([s.label for s in samples])
     conditions = _sweep(_kind(loaded), robustness)
     scores = {c: np.full(len(samples), np.nan) for c in conditions}
     thresholds = np.full(len(samples), 0.5)
     per_fold: dict[str, dict[str, float]] = {}
-    for fold, held in _folds(samples):
+    for fold, held in _with_extras(_folds(pack), samples[len(pack) :], len(pack)):
         detector = _fit(name, samples, loaded, set(held))
         thresholds[held] = _threshold(detector)
+        own = [i for i in held if i < len(pack)]
         for cond, transform in conditions.items():
             for i in held:
                 s = _score(detector, loaded[i], transform)
                 scores[cond][i] = np.nan if s is None else s
             per_fold.setdefault(fold, {})[cond] = roc_auc(
-                labels[held], np.nan_to_num(scores[cond][held], nan=0.5)
+                labels[own], np.nan_to_num(scores[cond][own], nan=0.5)
             )
-    return _cv_report(name, root, samples, labels, scores, thresholds, per_fold)
+    report = _cv_report(name, root, pack, labels[: len(pack)], scores, thresholds, per_fold)
+    if len(samples) > len(pack):
+        report["extra_real"] = _extra_report(samples[len(pack) :], scores, thresholds, len(pack))
+    return report
+
+
+def _with_extras(
+    folds: list[tuple[str, list[int]]], extras: list[Sample], offset: int
+) -> list[tuple[str, list[int]]]:
+    """``folds`` with each extra-real group added to one of them (by a hash of its name)."""
+    out = [(name, list(held)) for name, held in folds]
+    for j, sample in enumerate(extras):
+        out[zlib.crc32(sample.group.encode()) % len(out)][1].append(offset + j)
+    return out
+
+
+def _extra_report(
+    extras: list[Sample], scores: dict[str, np.ndarray], thresholds: np.ndarray, offset: int
+) -> dict[str, Any]:
+    """False-positive rate of the extra real images (out of fold, each fold's own threshold)."""
+    thr = thresholds[offset:]
+    out: dict[str, Any] = {"files": [str(s.path) for s in extras], "groups": [], "conditions": {}}
+    out["groups"] = [s.group for s in extras]
+    for cond, s in scores.items():
+        mine = s[offset:]
+        ok = ~np.isnan(mine)
+        out["conditions"][cond] = {
+            "n": int(ok.sum()),
+            "fpr": float(np.mean(mine[ok] >= thr[ok])) if ok.any() else float("nan"),
+            "unscored": int((~ok).sum()),
+            "scores": [None if np.isnan(v) else round(float(v), 5) for v in mine],
+        }
+    return out
 
 
 def _fit(name: str, samples: list[Sample], loaded: list[Loaded], held: set[int]) -> Detector:
@@ -163,9 +206,11 @@ def _cv_report(
     per_fold: dict[str, dict[str, float]],
 ) -> dict[str, Any]:
     results = {}
-    for cond, s in scores.items():
+    for cond, all_scores in scores.items():
+        s = all_scores[: len(samples)]
         ok = ~np.isnan(s)
-        res: dict[str, Any] = summary(labels[ok], s[ok], thresholds[ok]) if ok.any() else {"n": 0}
+        thr = thresholds[: len(samples)]
+        res: dict[str, Any] = summary(labels[ok], s[ok], thr[ok]) if ok.any() else {"n": 0}
         aucs = [f[cond] for f in per_fold.values() if not np.isnan(f[cond])]
         res["mean_fold_auc"] = float(np.mean(aucs)) if aucs else float("nan")
         res["unscored"] = int((~ok).sum())
@@ -182,14 +227,21 @@ def _cv_report(
     }
 
 
-def train(name: str, root: Path, out: Path, layout: str | None = None) -> dict[str, Any]:
-    """Fit detector ``name`` on every sample under ``root`` and save the model to ``out``.
+def train(
+    name: str,
+    root: Path,
+    out: Path,
+    layout: str | None = None,
+    extra_real: list[Path] | None = None,
+) -> dict[str, Any]:
+    """Fit detector ``name`` on every sample under ``root`` (and the real images under
+    ``extra_real``) and save the model to ``out``.
 
     Raises:
         UsageError: unknown detector or layout, or a detector that cannot be trained.
-        InputError: no labelled data.
+        InputError: no labelled data, or an extra folder that is not a folder.
     """
-    samples = load_samples(root, layout)
+    samples = load_samples(root, layout) + real_images(extra_real or [])
     loaded = [Loaded.open(s.path) for s in samples]
     detector = _fit(name, samples, loaded, set())
     detector.save(out)  # type: ignore[attr-defined]
@@ -217,6 +269,12 @@ def render_table(report: dict[str, Any]) -> str:
         lines.append(
             f"  held out {fold}: AUC " + ", ".join(f"{c} {_cell(v)}" for c, v in aucs.items())
         )
+    extra = report.get("extra_real", {}).get("conditions", {})
+    if extra:
+        lines.append(
+            "extra real images, FPR at threshold (out of fold): "
+            + ", ".join(f"{c} {_cell(v['fpr'])} (n {v['n']})" for c, v in extra.items())
+        )
     return "\n".join(lines)
 
 
@@ -234,6 +292,7 @@ def evaluate_many(
     robustness: bool = False,
     cv: bool = False,
     model: Path | None = None,
+    extra_real: list[Path] | None = None,
 ) -> list[dict[str, Any]]:
     """Reports for each named detector, or for every detector that reads the data's media kind
     (trainable ones only with ``cv``).
@@ -254,5 +313,5 @@ def evaluate_many(
     if not chosen:
         raise UsageError(f"No detector reads {kind} files.", zh=f"没有能读取{kind}文件的检测器。")
     if cv:
-        return [cross_validate(n, root, layout, robustness) for n in chosen]
+        return [cross_validate(n, root, layout, robustness, extra_real) for n in chosen]
     return [evaluate(n, root, layout, robustness, model) for n in chosen]

@@ -4,19 +4,22 @@ Face swaps and reenactments change only the face, then blend it back; the rest o
 untouched camera content that would dilute any whole-image score. So the image is cut to the
 largest face with 30% context on each side (where blending seams live), resized to 224 px like
 the training crops. A small image in which no face is found is taken to be a face crop already
-(the DFDC training crops are such crops); a large image with no face gets no score.
+(the DFDC training crops are such crops); a large image with no face gets no score. Flat bars
+are cut first, and faces under 64 px are not searched for (too small to judge).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from synthscope.check.detectors._borders import cut_flat_borders
 from synthscope.check.detectors._faces import face_crop, largest_face
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import Detector
 from synthscope.check.detectors.spectral import MIN_SIDE, NoScore, SpectralDetector
 
 CROP_MAX_SIDE = 320
+MIN_FACE = 64  # px; a smaller face holds too little to judge, and skipping it halves the search
 
 
 class FaceSwapDetector(SpectralDetector):
@@ -31,7 +34,8 @@ class FaceSwapDetector(SpectralDetector):
             raise NoScore(
                 f"the image is smaller than {MIN_SIDE} px on a side, too small for a face"
             )
-        box = largest_face(img)
+        img = cut_flat_borders(img)
+        box = largest_face(img, min_face=MIN_FACE)
         if box is not None:
             return face_crop(img, box), {"face_box": list(box)}
         if max(img.size) <= CROP_MAX_SIDE:

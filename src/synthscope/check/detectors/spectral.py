@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.check.detectors._features import _peaks, _power, _residual, image_features
+from synthscope.check.detectors._borders import cut_flat_borders
+from synthscope.check.detectors._features import PEAKS, _residual, image_features
 from synthscope.check.detectors._linear import LinearModel, fit_calibrated
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._simulate import blur, jpeg, resize, simulated_fake
@@ -27,7 +28,7 @@ MIN_SIDE = 64
 class SpectralDetector(Detector, Trainable):
     """Power-spectrum and noise-residual statistics; model in ``models/spectral.json``."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"image"})
     model_file = "spectral.json"
     simulate = True
@@ -41,18 +42,23 @@ class SpectralDetector(Detector, Trainable):
         return self.model().threshold
 
     def prepare(self, img: Any) -> tuple[Any, dict[str, Any]]:
-        """The region to score and evidence about it; subclasses crop (e.g. to a face).
+        """The region to score (flat bars cut) and evidence about it; subclasses crop (e.g. to a
+        face).
 
         Raises:
             NoScore: nothing in this image can be scored.
         """
+        img = cut_flat_borders(img)
         if min(img.size) < MIN_SIDE:
             raise NoScore(f"the image is smaller than {MIN_SIDE} px on a side")
         return img, {}
 
     def score_region(self, img: Any) -> float:
         """Calibrated score of an already prepared region."""
-        return float(self.model().proba(image_features(np.asarray(img, dtype=np.float32)))[0])
+        return self._score_features(image_features(np.asarray(img, dtype=np.float32)))
+
+    def _score_features(self, feats: NDArray[np.float64]) -> float:
+        return float(self.model().proba(feats)[0])
 
     def model(self) -> LinearModel:
         """The fitted model (loaded from ``model_path`` on first use)."""
@@ -66,8 +72,10 @@ class SpectralDetector(Detector, Trainable):
         except NoScore as why:
             return self.finding(None, str(why))
         rgb = np.asarray(region, dtype=np.float32)
-        evidence.update(_evidence(rgb))
-        return self.finding(self.score_region(region), threshold=self.model().threshold, **evidence)
+        feats = image_features(rgb)
+        evidence.update(_evidence(rgb, feats))
+        score = self._score_features(feats)
+        return self.finding(score, threshold=self.model().threshold, **evidence)
 
     def fit(
         self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
@@ -143,15 +151,15 @@ def _shifted(img: Any, rng: np.random.Generator) -> NDArray[np.float32]:
     return np.asarray(img, dtype=np.float32)[dy:, dx:]
 
 
-def _evidence(rgb: NDArray[np.float32]) -> dict[str, Any]:
+def _evidence(rgb: NDArray[np.float32], feats: NDArray[np.float64]) -> dict[str, Any]:
+    """A residual-energy heatmap of the region and its strongest up-sampling peak (taken from
+    the features, which hold the peak log-ratios of the scored crops)."""
     gray = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     res = np.abs(_residual(gray))
     h, w = res.shape
     grid = res[: h // 8 * 8, : w // 8 * 8].reshape(8, h // 8, 8, w // 8).mean(axis=(1, 3))
     heat = (grid / (grid.max() + 1e-9)).round(3).tolist()
-    side = min(h, w, 256)
-    peaks = _peaks(_power(_residual(gray[:side, :side])))
     return {
         "residual_heatmap_8x8": heat,
-        "max_upsampling_peak_log_ratio": round(float(peaks.max()), 3),
+        "max_upsampling_peak_log_ratio": round(float(feats[PEAKS].max()), 3),
     }

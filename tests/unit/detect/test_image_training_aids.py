@@ -1,0 +1,162 @@
+"""Flat-border cutting, extra reals in cross-validation, autoencoder colours, ROC SVG."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from xml.etree import ElementTree
+
+import numpy as np
+from PIL import Image
+
+from synthscope.check._datasets import real_images
+from synthscope.check._roc_plot import roc_svg, write_roc_plots
+from synthscope.check.detectors._borders import border_box, cut_flat_borders
+from synthscope.check.detectors._cnn_train import _match_colours, training_crop
+from synthscope.check.detectors._fixtures import noise_png
+from synthscope.check.detectors.cnn_image import _calibration_part
+from synthscope.check.evaluate import cross_validate
+from synthscope.cli import main
+
+
+def _padded(bar: int, colour: tuple[int, int, int]) -> Image.Image:
+    inner = Image.open(io.BytesIO(noise_png(128, seed=3))).convert("RGB")
+    out = Image.new("RGB", (128 + 2 * bar, 128 + 2 * bar), colour)
+    out.paste(inner, (bar, bar))
+    return out
+
+
+def test_flat_bars_are_cut_with_a_margin_for_ringing() -> None:
+    left, top, right, bottom = border_box(_padded(40, (30, 30, 30)))
+    assert 40 <= left <= 46 and 40 <= top <= 46
+    assert 162 <= right <= 168 and 162 <= bottom <= 168
+
+
+def test_images_without_bars_are_left_alone() -> None:
+    img = Image.open(io.BytesIO(noise_png(96, seed=1))).convert("RGB")
+    assert cut_flat_borders(img) is img
+
+
+def test_a_flat_image_keeps_at_least_half_of_each_side() -> None:
+    img = Image.new("RGB", (200, 100), (120, 10, 10))
+    w, h = cut_flat_borders(img).size
+    assert w >= 100 and h >= 50
+
+
+def test_training_crop_keeps_pixels_instead_of_resizing() -> None:
+    img = Image.open(io.BytesIO(noise_png(128, seed=2))).convert("RGB")
+    big = Image.new("RGB", (900, 700))
+    big.paste(img, (386, 286))
+    crop = training_crop(big, side=128)
+    assert crop.size == (128, 128)
+    assert np.array_equal(np.asarray(crop), np.asarray(img))
+
+
+def test_colour_matching_undoes_an_affine_colour_shift() -> None:
+    rng = np.random.default_rng(0)
+    ref = rng.random((32, 32, 3)).astype(np.float32)
+    shifted = ref @ np.array([[0.8, 0.1, 0.0], [0.2, 0.7, 0.1], [0.0, 0.1, 0.9]], np.float32) + 0.1
+    assert np.abs(_match_colours(shifted.astype(np.float32), ref) - ref).max() < 1e-3
+
+
+def test_real_images_group_crops_by_source_and_other_folders_whole(tmp_path: Path) -> None:
+    crops, photos = tmp_path / "faces" / "real", tmp_path / "photos"
+    crops.mkdir(parents=True)
+    (photos / "sub").mkdir(parents=True)
+    for name in ("a_0.png", "a_1.png", "b_0.png"):
+        (crops / name).write_bytes(noise_png(64, seed=len(name)))
+    for name in ("x.png", "sub/x-rotated.png"):
+        (photos / name).write_bytes(noise_png(64, seed=9))
+    samples = real_images([crops, photos])
+    groups = {s.path.name: s.group for s in samples}
+    assert all(s.label == 0 for s in samples) and len(samples) == 5
+    assert groups["a_0.png"] == groups["a_1.png"] != groups["b_0.png"]
+    assert groups["x.png"] == groups["x-rotated.png"] and groups["x.png"].startswith("real:")
+
+
+def test_calibration_holds_out_a_generator_and_some_extra_groups() -> None:
+    groups = ["biggan"] * 3 + ["crn"] * 3 + ["imle"] * 3
+    groups += [f"real:pack/id{i}" for i in range(40)]
+    held = _calibration_part(groups)
+    assert {groups[i] for i in held if not groups[i].startswith("real:")} == {"imle"}
+    extra_held = {groups[i] for i in held if groups[i].startswith("real:")}
+    assert 0 < len(extra_held) < 40
+
+
+def test_cross_validation_scores_extra_reals_out_of_fold(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    extra = tmp_path / "others"
+    extra.mkdir()
+    for i in range(6):
+        (extra / f"photo{i}.png").write_bytes(noise_png(128, seed=300 + i))
+    report = cross_validate("spectral", image_folder, extra_real=[extra])
+    clean = report["conditions"]["clean"]
+    assert clean["n"] == 16 and len(report["labels"]) == 16  # metrics are the pack's
+    extra_clean = report["extra_real"]["conditions"]["clean"]
+    assert extra_clean["n"] == 6 and 0.0 <= extra_clean["fpr"] <= 1.0
+    assert all(s is not None for s in extra_clean["scores"])
+
+
+def _report() -> dict[str, object]:
+    labels = [0, 0, 0, 1, 1, 1]
+    return {
+        "detector": "spectral",
+        "mode": "cross-validation",
+        "labels": labels,
+        "conditions": {
+            "clean": {"scores": [0.1, 0.2, 0.6, 0.5, 0.8, 0.9]},
+            "jpeg75": {"scores": [0.1, None, 0.3, 0.4, 0.7, 0.2]},
+        },
+    }
+
+
+def test_roc_svg_has_one_curve_per_condition_and_the_auc() -> None:
+    svg = roc_svg(_report())
+    root = ElementTree.fromstring(svg)
+    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 2
+    assert "clean AUC 0.889" in svg and "误报率" in svg
+
+
+def test_cli_writes_roc_plots(image_folder: Path, tmp_path: Path) -> None:
+    plots = tmp_path / "plots"
+    assert main(["evaluate", "--data", str(image_folder), "--detector", "spectral",
+                 "--plots", str(plots)]) == 0  # fmt: skip
+    assert (plots / "spectral-roc.svg").read_text().startswith("<svg")
+    assert write_roc_plots([], tmp_path / "none") == []
+
+
+def test_cli_extra_real_needs_cv(image_folder: Path) -> None:
+    assert main(["evaluate", "--data", str(image_folder), "--extra-real", str(image_folder)]) == 2
+
+
+def test_residual_is_the_image_minus_its_3x3_mean() -> None:
+    from synthscope.check.detectors._features import _residual
+
+    x = np.random.default_rng(1).random((20, 17))
+    p = np.pad(x, 1, mode="reflect")
+    mean = sum(p[i : i + 20, j : j + 17] for i in range(3) for j in range(3)) / 9.0
+    assert np.allclose(_residual(x), x - mean)
+
+
+def test_spectral_evidence_peak_comes_from_the_scored_features() -> None:
+    from synthscope.check.detectors import Loaded
+    from synthscope.check.detectors._features import PEAKS, image_features
+    from synthscope.check.detectors.spectral import SpectralDetector
+
+    media = Loaded(noise_png(160, seed=7), "n.png")
+    finding = SpectralDetector().predict(media)
+    feats = image_features(np.asarray(media.image(), dtype=np.float32))
+    assert finding.evidence["max_upsampling_peak_log_ratio"] == round(float(feats[PEAKS].max()), 3)
+
+
+def test_power_spectrum_from_the_half_plane_equals_the_full_fft() -> None:
+    from synthscope.check.detectors._features import _power
+
+    for shape in ((16, 16), (15, 15), (12, 9)):
+        x = np.random.default_rng(2).random(shape)
+        win = np.outer(np.hanning(shape[0]), np.hanning(shape[1]))
+        f = np.fft.fft2((x - x.mean()) * win)
+        spec = f.real**2 + f.imag**2
+        assert np.allclose(_power(x), spec / spec.sum(), atol=1e-15)
