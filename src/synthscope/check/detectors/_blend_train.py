@@ -7,14 +7,12 @@ the way video degrades faces, so the only difference between the classes is the 
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 import numpy as np
 
 from synthscope.check.detectors._blend import INPUT, Array, Box, degrade, self_blend, to_input
-from synthscope.check.detectors._cnn_train import _torch
+from synthscope.check.detectors._torch_train import export_calibrated, require_torch
 
 STEPS, BATCH = 1000, 32
 
@@ -55,7 +53,7 @@ def train_network(faces: list[tuple[Array, Box]], steps: int = STEPS) -> Any:
     Raises:
         UsageError: PyTorch is not installed.
     """
-    torch = _torch()
+    torch = require_torch("face-blend")
     rng = np.random.default_rng(0)
     net = build_network(torch)
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-3)
@@ -77,21 +75,4 @@ def train_network(faces: list[tuple[Array, Box]], steps: int = STEPS) -> Any:
 def export_onnx(net: Any, calibration: dict[str, float]) -> bytes:
     """ONNX bytes: input ``faces`` N x 3 x INPUT x INPUT, output ``logit``; calibration in the
     metadata."""
-    torch = _torch()
-    import onnx
-
-    buf = io.BytesIO()
-    torch.onnx.export(
-        net,
-        (torch.zeros(2, 3, INPUT, INPUT),),
-        buf,
-        input_names=["faces"],
-        output_names=["logit"],
-        dynamic_axes={"faces": {0: "n"}, "logit": {0: "n"}},
-        dynamo=False,
-        opset_version=17,
-    )
-    model = onnx.load_from_string(buf.getvalue())
-    entry = model.metadata_props.add()
-    entry.key, entry.value = "synthscope.calibration", json.dumps(calibration)
-    return bytes(model.SerializeToString())
+    return export_calibrated(net, (2, 3, INPUT, INPUT), "faces", calibration)

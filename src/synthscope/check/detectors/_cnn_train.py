@@ -13,30 +13,16 @@ real content, so the network learns the trace rather than the content of six gen
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 import numpy as np
 
 from synthscope.check.detectors._simulate import blur, jpeg, resize
+from synthscope.check.detectors._torch_train import export_calibrated, require_torch
 from synthscope.errors import UsageError
 
 PATCH, EPOCHS, PATCHES_PER_IMAGE, BATCH, STEPS_PER_EPOCH = 64, 12, 8, 64, 80
 AE_STEPS, AE_BATCH, AE_SIDE = 300, 16, 384
-
-
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError as exc:
-        raise UsageError(
-            "Training cnn-image needs PyTorch: pip install 'synthscope[train]'.",
-            zh="训练 cnn-image 需要 PyTorch：pip install 'synthscope[train]'。",
-        ) from exc
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    return torch
 
 
 def build_network(torch: Any) -> Any:
@@ -154,7 +140,7 @@ def train_network(images: list[Any], labels: list[int], epochs: int = EPOCHS) ->
     Raises:
         UsageError: PyTorch is not installed, or one class is missing.
     """
-    torch = _torch()
+    torch = require_torch("cnn-image")
     rng = np.random.default_rng(0)
     data = [(training_crop(img), y) for img, y in zip(images, labels, strict=True)]
     reals = [img for img, y in data if y == 0]
@@ -189,22 +175,4 @@ def train_network(images: list[Any], labels: list[int], epochs: int = EPOCHS) ->
 def export_onnx(net: Any, calibration: dict[str, float]) -> bytes:
     """The network as ONNX bytes (input ``patches`` N x 3 x 64 x 64 in [0, 1]; output ``logit``),
     with ``calibration`` (Platt a, b and the threshold) in the model's metadata."""
-    torch = _torch()
-    import onnx
-
-    buf = io.BytesIO()
-    dummy = torch.zeros(2, 3, PATCH, PATCH)
-    torch.onnx.export(
-        net,
-        (dummy,),
-        buf,
-        input_names=["patches"],
-        output_names=["logit"],
-        dynamic_axes={"patches": {0: "n"}, "logit": {0: "n"}},
-        dynamo=False,
-        opset_version=17,
-    )
-    model = onnx.load_from_string(buf.getvalue())
-    entry = model.metadata_props.add()
-    entry.key, entry.value = "synthscope.calibration", json.dumps(calibration)
-    return bytes(model.SerializeToString())
+    return export_calibrated(net, (2, 3, PATCH, PATCH), "patches", calibration)

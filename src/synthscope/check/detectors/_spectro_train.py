@@ -10,32 +10,18 @@ robustness sweep's (MP3 64 kbps, 20 dB noise, 8 kHz) so the sweep still tests.
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._spectro import BANDS, CHUNK, normalise
+from synthscope.check.detectors._torch_train import export_calibrated, require_torch
 from synthscope.check.detectors._vocode import griffin_lim, mel_smoothed
 from synthscope.errors import UsageError
 
 EPOCHS, CHUNKS_PER_CLIP, BATCH = 14, 4, 32
 Spectrogram = NDArray[np.float32]
-
-
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError as exc:
-        raise UsageError(
-            "Training spectro-cnn needs PyTorch: pip install 'synthscope[train]'.",
-            zh="训练 spectro-cnn 需要 PyTorch：pip install 'synthscope[train]'。",
-        ) from exc
-    torch.set_num_threads(1)
-    torch.manual_seed(0)
-    return torch
 
 
 def build_network(torch: Any) -> Any:
@@ -91,7 +77,7 @@ def train_network(
     Raises:
         UsageError: PyTorch is not installed, or one class is missing.
     """
-    torch = _torch()
+    torch = require_torch("spectro-cnn")
     labels = [y for _, _, y in clips]
     if len(set(labels)) < 2:
         raise UsageError(
@@ -128,23 +114,5 @@ def train_network(
 
 def export_onnx(net: Any, calibration: dict[str, float]) -> bytes:
     """The network as ONNX bytes (input ``chunks`` N x 1 x 128 x frames, 200 in training; output
-    ``logit``), with
-    ``calibration`` (Platt a, b and the threshold) in the model's metadata."""
-    torch = _torch()
-    import onnx
-
-    buf = io.BytesIO()
-    torch.onnx.export(
-        net,
-        (torch.zeros(2, 1, BANDS, CHUNK),),
-        buf,
-        input_names=["chunks"],
-        output_names=["logit"],
-        dynamic_axes={"chunks": {0: "n", 3: "t"}, "logit": {0: "n"}},
-        dynamo=False,
-        opset_version=17,
-    )
-    model = onnx.load_from_string(buf.getvalue())
-    entry = model.metadata_props.add()
-    entry.key, entry.value = "synthscope.calibration", json.dumps(calibration)
-    return bytes(model.SerializeToString())
+    ``logit``), with ``calibration`` (Platt a, b and the threshold) in the model's metadata."""
+    return export_calibrated(net, (2, 1, BANDS, CHUNK), "chunks", calibration, {3: "t"})
