@@ -10,7 +10,6 @@ score; evidence is the per-patch score grid, a coarse heatmap.
 
 from __future__ import annotations
 
-import json
 import zlib
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,9 @@ from synthscope.check._datasets import EXTRA_REAL
 from synthscope.check.detectors._borders import cut_flat_borders
 from synthscope.check.detectors._linear import fit_platt, write_atomic
 from synthscope.check.detectors._load import Loaded
+from synthscope.check.detectors._onnx import load_session
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
-from synthscope.errors import InputError, UsageError
+from synthscope.errors import UsageError
 
 PATCH, GRID, FPR_TARGET = 64, 4, 0.05
 
@@ -51,23 +51,9 @@ class CnnImageDetector(Detector, Trainable):
 
     def _session(self) -> Any:
         if not hasattr(self, "session_"):
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1  # one image is small work: no thread pool, no
-            options.inter_op_num_threads = 1  # spinning threads competing with other processes
-            try:
-                data = self.onnx_ if hasattr(self, "onnx_") else self.model_path.read_bytes()
-                self.session_ = onnxruntime.InferenceSession(
-                    data, options, providers=["CPUExecutionProvider"]
-                )
-            except Exception as exc:  # onnxruntime raises its own untyped errors
-                raise InputError(
-                    f"Cannot load the model file {self.model_path}.",
-                    zh=f"无法加载模型文件 {self.model_path}。",
-                ) from exc
-            meta = self.session_.get_modelmeta().custom_metadata_map
-            self.calibration_ = json.loads(meta["synthscope.calibration"])
+            self.session_, self.calibration_ = load_session(
+                getattr(self, "onnx_", None), self.model_path
+            )
         return self.session_
 
     @property
