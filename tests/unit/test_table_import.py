@@ -256,6 +256,7 @@ def test_stores_equal_after_either_path(
     folder = tmp_path_factory.mktemp("stores")
     one, two = _write(folder / "one.csv", first), _write(folder / "two.csv", second)
     early, late = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
+    latest = datetime(2026, 1, 1, tzinfo=UTC)
     results = []
     for columnar in (True, False):
         url = _database(request, db, folder / f"{columnar}.db")
@@ -264,6 +265,7 @@ def test_stores_equal_after_either_path(
             _import(store, one, columnar, late, classifier),
             _import(store, two, columnar, early, classifier),  # older: fills gaps only
             _import(store, one, columnar, late, classifier),  # again: changes nothing
+            _import(store, two, columnar, latest, classifier),  # newer: overrides
         ]
         store.close()
         results.append((counts, _stored(url)))

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from synthscope.errors import StorageError, UsageError
+from synthscope.store import _sqlite_upsert
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -37,6 +38,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # during bulk imports (about 7% faster at 300k items); the WAL file may grow to that size.
     cur.execute("PRAGMA wal_autocheckpoint=20000")
     cur.close()
+    _sqlite_upsert.register(dbapi_conn)
 
 
 def _prepare_sqlite_path(url: str) -> None:

@@ -18,7 +18,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from synthscope.observe.items import METRICS, Item
-from synthscope.store import _bulk
+from synthscope.store import _bulk, _sqlite_upsert
 from synthscope.store.items import (
     UpsertCounts,
     changes,
@@ -70,6 +70,12 @@ def upsert_table(
         pl.lit(None, dtype=pl.Int64).alias(m) for m in METRICS if m not in table.columns
     )
     keys = table["key"].to_list()
+    if conn.dialect.name == "sqlite":
+        counts.new, counts.updated, ids = _merge_sqlite(
+            conn, table, keys, observed_at=observed_at, source=source, now=now
+        )
+        counts.unchanged = len(table) - counts.new - counts.updated
+        return _with_snapshots(counts, table, ids, observed_at, run_id, conn)
     existing = existing_rows(conn, keys)
     stored = table["key"].is_in(list(existing)) if existing else pl.repeat(False, len(table))
     fresh = table.filter(~stored)
@@ -83,13 +89,58 @@ def upsert_table(
         diffs = {it.key: changes(existing[it.key], it, source) for it in items}
         counts.updated = update_changed(conn, existing, diffs, now)
     counts.unchanged = len(table) - counts.new - counts.updated
+    return _with_snapshots(counts, table, [ids[key] for key in keys], observed_at, run_id, conn)
+
+
+def _with_snapshots(
+    counts: UpsertCounts,
+    table: pl.DataFrame,
+    ids: Sequence[int],
+    observed_at: datetime,
+    run_id: int | None,
+    conn: Connection,
+) -> UpsertCounts:
     # In table order, as the row path writes them: reports that resample rows (bootstrap
     # intervals) read snapshots in the order they were first written.
-    snapshots = _snapshot_rows(table, [ids[key] for key in keys], observed_at, run_id)
+    snapshots = _snapshot_rows(table, ids, observed_at, run_id)
     if snapshots:
         _bulk.upsert_snapshots(conn, snapshots)
     counts.snapshots = len(snapshots)
     return counts
+
+
+def _merge_sqlite(
+    conn: Connection,
+    table: pl.DataFrame,
+    keys: list[str],
+    *,
+    observed_at: datetime,
+    source: str,
+    now: datetime,
+) -> tuple[int, int, list[int]]:
+    """Insert or merge every row in one statement; (new, updated, ids in table order).
+
+    New keys take ids ``first, first + 1, ...`` in table order; a row whose key was stored keeps
+    the stored id, so the ids missing from that range name the rows to look up.
+    """
+    first = _bulk.next_item_id(conn)
+    n = len(table)
+    columns = _columns(conn, table, observed_at, source, now)
+    rows = list(zip(range(first, first + n), *columns, strict=True))
+    written = int(conn.exec_driver_sql(_sqlite_upsert.STATEMENT, rows).rowcount)
+    inserted = {
+        row_id
+        for (row_id,) in conn.exec_driver_sql(
+            "SELECT id FROM items WHERE id >= ? AND id < ?", (first, first + n)
+        ).cursor.fetchall()
+    }
+    ids = list(range(first, first + n))
+    merged = [pos for pos, row_id in enumerate(ids) if row_id not in inserted]
+    if merged:
+        found = ids_of(conn, [keys[pos] for pos in merged])
+        for pos in merged:
+            ids[pos] = found[keys[pos]]
+    return len(inserted), written - len(inserted), ids
 
 
 def _insert(
@@ -97,20 +148,8 @@ def _insert(
 ) -> list[int]:
     """Insert new keys; their ids in table order."""
     sqlite = conn.dialect.name == "sqlite"
-    columns: list[Iterable[Any]] = [
-        fresh[name].to_list() for name in _PLAIN if name != "published_at"
-    ]
-    published = fresh["published_at"]
-    times = (
-        published.dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list() if sqlite else published.to_list()
-    )
-    columns.insert(_PLAIN.index("published_at"), times)
+    columns = _columns(conn, fresh, observed_at, source, now)
     n = len(fresh)
-    columns += [
-        repeat(_bulk.json_text([source]), n),
-        fresh["raw"].to_list(),
-        *(repeat(_bulk.stored_time(conn, moment), n) for moment in (observed_at, now, now)),
-    ]
     keys = fresh["key"].to_list()
     if not sqlite:
         _bulk.insert_rows(conn, list(zip(*columns, strict=True)))
@@ -123,6 +162,28 @@ def _insert(
         return list(ids)
     found = ids_of(conn, keys)  # another writer got some keys first: ask for the real ids
     return [found[key] for key in keys]
+
+
+def _columns(
+    conn: Connection, table: pl.DataFrame, observed_at: datetime, source: str, now: datetime
+) -> list[Iterable[Any]]:
+    """The values of ``_bulk.ITEM_COLUMNS`` for every row of ``table``, column by column."""
+    columns: list[Iterable[Any]] = [
+        table[name].to_list() for name in _PLAIN if name != "published_at"
+    ]
+    published = table["published_at"]
+    sqlite = conn.dialect.name == "sqlite"
+    times = (
+        published.dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list() if sqlite else published.to_list()
+    )
+    columns.insert(_PLAIN.index("published_at"), times)
+    n = len(table)
+    columns += [
+        repeat(_bulk.json_text([source]), n),
+        table["raw"].to_list(),
+        *(repeat(_bulk.stored_time(conn, moment), n) for moment in (observed_at, now, now)),
+    ]
+    return columns
 
 
 def _snapshot_rows(
