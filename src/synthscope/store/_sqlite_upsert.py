@@ -80,8 +80,11 @@ def _assignments() -> tuple[list[str], list[str]]:
         sets.append(f"{c} = COALESCE(items.{c}, excluded.{c})")
         changed.append(f"(items.{c} IS NULL AND excluded.{c} IS NOT NULL)")
     for c, fn in (("keywords", UNION), ("sources", UNION), ("raw", RAW)):
-        sets.append(f"{c} = {fn}(items.{c}, excluded.{c})")
-        changed.append(f"({fn}(items.{c}, excluded.{c}) IS NOT items.{c})")
+        # Equal texts (the common case) add nothing: no call into Python for them.
+        merged = f"{fn}(items.{c}, excluded.{c})"
+        same = f"excluded.{c} IS items.{c}"
+        sets.append(f"{c} = CASE WHEN {same} THEN items.{c} ELSE {merged} END")
+        changed.append(f"(NOT {same} AND {merged} IS NOT items.{c})")
     newest = f"CASE WHEN {_NEWER} THEN excluded.observed_at ELSE items.observed_at END"
     sets.append(f"observed_at = {newest}")
     changed.append(_NEWER)
