@@ -118,8 +118,7 @@ def read_delimited(path: Path, file: str, delimiter: str) -> Iterator[RowResult]
 def _header(lines: NumberedLines, delimiter: str, file: str) -> tuple[str, ...]:
     for _, line in lines:
         if line.strip():
-            row = next(csv.reader([line], delimiter=delimiter), [])
-            return tuple(cell.strip() for cell in row)
+            return _DelimitedRows.header_of(line, delimiter)
     raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
 
 
@@ -151,6 +150,30 @@ class _DelimitedRows:
                     break
             else:
                 return
+
+    @staticmethod
+    def header_of(line: str, delimiter: str) -> tuple[str, ...]:
+        """The column names in a header line, as :func:`read_delimited` reads them."""
+        row = next(csv.reader([line], delimiter=delimiter), [])
+        return tuple(cell.strip() for cell in row)
+
+    def one_line(self, number: int, line: str) -> RowResult | str | None:
+        """What :meth:`rows` makes of ``line`` (no line ending) when the record ends on it:
+        a record, an error, None for a blank line, or 'open' when a quote stays open."""
+        if '"' not in line:
+            fields = line.split(self.delimiter)
+            if len(fields) == self.width:
+                return number, self.header, fields
+            return self._checked(number, fields) if line.strip() else None
+        outcome = self._parse([line])
+        if outcome == "open":
+            return "open"
+        if isinstance(outcome, list):
+            return self._checked(number, outcome)
+        fallback = self._plain(line)
+        if fallback is not None:
+            return number, self.header, fallback
+        return self._error("broken quote (unterminated or stray '\"')", number)
 
     def _checked(self, number: int, fields: list[str]) -> RowResult:
         """Accept trailing empty fields (spreadsheet exports add them); refuse other counts."""

@@ -1,0 +1,164 @@
+"""A whole delimited text file read column-wise by polars, with the streaming reader's results.
+
+:func:`synthscope.observe.sources._tabular.read_delimited` reads a file line by line in Python,
+which costs several seconds per million rows. For a UTF-8 file of moderate size the import reads
+the whole file at once instead: polars splits it into lines (line numbers stay physical line
+numbers), splits the lines without a quote on the delimiter and parses the well-formed quoted
+lines with its CSV parser. Any other line (a wrong field count, a stray quote) goes through the
+streaming reader's own per-line rules, so every row and every error is exactly what
+``read_delimited`` gives; a property test holds the two equal. A record spanning several lines
+(an open quote) makes :func:`read_whole` decline the file, and the import streams it instead.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from synthscope.errors import InputError, RecordError
+from synthscope.observe.sources._tabular import RowResult, _DelimitedRows, detect_encoding
+
+# Larger files are streamed: a whole-file table costs about 2.5 bytes of memory per byte of file.
+WHOLE_LIMIT = 256 << 20
+_QUOTED = '"(?:[^"]|"")*"'
+
+
+@dataclass(slots=True)
+class Lines:
+    """The data rows of a delimited file: ``frame`` holds rows as ``line`` (physical line
+    number) and text columns ``c0 ... c{width-1}``, in line order; ``errors`` the rows that
+    could not be read, with their line numbers."""
+
+    header: tuple[str, ...]
+    frame: pl.DataFrame
+    errors: list[RecordError] = field(default_factory=list)
+
+
+def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
+    """The whole file as :class:`Lines`, or None when it must be streamed instead (too large,
+    not UTF-8, lone carriage returns or NUL bytes, or a record spanning lines).
+
+    Raises:
+        InputError: the file is empty, undecodable or has no header.
+    """
+    if path.stat().st_size > WHOLE_LIMIT:
+        return None
+    encoding = detect_encoding(path, file)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    raw = path.read_bytes()
+    raw = raw[3:] if encoding == "utf-8-sig" else raw
+    # Python's text reader also ends lines at a lone CR; polars would not.
+    if b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    text = _lines(raw)
+    number = _header_index(text)
+    if number is None:
+        raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
+    header_line = str(text[number])
+    if header_line.count('"') % 2:  # a header spanning lines: the streaming reader's case
+        return None
+    header = _DelimitedRows.header_of(header_line, delimiter)
+    rows = _DelimitedRows(header, delimiter, file)
+    data = pl.DataFrame({"line": pl.int_range(1, len(text) + 1, eager=True), "text": text})
+    return _split(data.slice(number + 1), rows)
+
+
+def _lines(raw: bytes) -> pl.Series:
+    """Every physical line (CRLF or LF ended, without the ending), empty lines as ''."""
+    if not raw:
+        return pl.Series("text", [], dtype=pl.String)
+    frame = pl.read_csv(
+        io.BytesIO(raw),
+        has_header=False,
+        separator="\x00",
+        quote_char=None,
+        infer_schema=False,
+        new_columns=["text"],
+    )
+    return frame.to_series().fill_null("")
+
+
+def _header_index(text: pl.Series) -> int | None:
+    """Index of the first line that is not blank (the header), as the streaming reader finds it."""
+    for index, line in enumerate(text):
+        if line.strip():
+            return index
+    return None
+
+
+def _split(data: pl.DataFrame, rows: _DelimitedRows) -> Lines | None:
+    width, delimiter = rows.width, rows.delimiter
+    text = data["text"]
+    quoted = text.str.contains('"', literal=True)
+    sep = re.escape(delimiter)
+    field_ = f'(?:{_QUOTED}|[^"{sep}]*)'
+    well_formed = text.str.contains(f"^{field_}(?:{sep}{field_})*$")
+    fields = text.str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1
+    plain = ~quoted & (fields == width)
+    parsed = quoted & well_formed & (fields == width)
+    frames = [_plain_fields(data.filter(plain), delimiter, width)]
+    if parsed.any():
+        frames.append(_quoted_fields(data.filter(parsed), delimiter, width))
+    others = data.filter(~plain & ~parsed)
+    extra, errors = _per_line(others, rows)
+    if extra is None:
+        return None
+    frames.append(extra)
+    frame = pl.concat(frames).sort("line")
+    return Lines(rows.header, frame, errors)
+
+
+def _columns(width: int) -> list[str]:
+    return [f"c{i}" for i in range(width)]
+
+
+def _plain_fields(data: pl.DataFrame, delimiter: str, width: int) -> pl.DataFrame:
+    parts = data["text"].str.split(delimiter, inclusive=False)
+    return pl.DataFrame(
+        [data["line"], *(parts.list.get(i).alias(c) for i, c in enumerate(_columns(width)))]
+    )
+
+
+def _quoted_fields(data: pl.DataFrame, delimiter: str, width: int) -> pl.DataFrame:
+    """Fields of well-formed quoted lines (each exactly ``width`` fields) by polars' CSV parser."""
+    joined = "\n".join(data["text"].to_list()).encode()
+    frame = pl.read_csv(
+        io.BytesIO(joined),
+        has_header=False,
+        separator=delimiter,
+        quote_char='"',
+        infer_schema=False,
+        new_columns=_columns(width),
+    )
+    return pl.DataFrame([data["line"], *(frame[c].fill_null("") for c in _columns(width))])
+
+
+def _per_line(
+    data: pl.DataFrame, rows: _DelimitedRows
+) -> tuple[pl.DataFrame | None, list[RecordError]]:
+    """The streaming reader's result for each remaining line; None when one opens a record
+    that continues on the next line."""
+    records: list[RowResult] = []
+    for number, line in data.select("line", "text").iter_rows():
+        result = rows.one_line(number, line)
+        if result == "open":
+            return None, []
+        if result is not None:
+            records.append(result)  # type: ignore[arg-type]
+    good = [r for r in records if not isinstance(r, RecordError)]
+    columns = _columns(rows.width)
+    frame = pl.DataFrame(
+        {
+            "line": pl.Series([r[0] for r in good], dtype=pl.Int64),
+            **{
+                c: pl.Series([str(r[2][i]) for r in good], dtype=pl.String)
+                for i, c in enumerate(columns)
+            },
+        }
+    )
+    return frame, [r for r in records if isinstance(r, RecordError)]
