@@ -98,7 +98,21 @@ def convert_rows(
             return pl.Series([None] * n, dtype=_STRING)
         return pl.Series(columns[index], dtype=_STRING)
 
-    ident = identify_column(cells(converter.url))
+    return convert_columns(converter, numbers, cells, rows.__getitem__, n)
+
+
+def convert_columns(
+    converter: RowConverter,
+    numbers: Sequence[int],
+    cells: Callable[[int | None], pl.Series],
+    row: Callable[[int], Sequence[Any]],
+    n: int,
+    ident: pl.DataFrame | None = None,
+) -> tuple[pl.DataFrame, list[RecordError]]:
+    """Like :func:`convert_rows` for a batch given column by column: ``cells(index)`` is a
+    column, ``row(pos)`` one row (for the row converter), ``ident`` the URL identities when
+    already known."""
+    ident = identify_column(cells(converter.url)) if ident is None else ident
     out: dict[str, Any] = {"pos": pl.arange(0, n, eager=True)}
     out.update({name: ident[name] for name in IDENTITY})
     slow = ident["platform_id"].is_null()
@@ -115,20 +129,20 @@ def convert_rows(
         raw = cells(index)
         out[f"raw{number}"] = pl.select(pl.when(raw != "").then(raw)).to_series()
     table = pl.DataFrame(out).filter(~slow)
-    items, errors = _row_path(converter, numbers, rows, slow)
+    items, errors = _row_path(converter, numbers, row, slow)
     return pl.concat([table, _item_rows(items, converter, table.schema)]).sort("pos"), errors
 
 
 def _row_path(
     converter: RowConverter,
     numbers: Sequence[int],
-    rows: Sequence[Sequence[Any]],
+    row: Callable[[int], Sequence[Any]],
     slow: pl.Series,
 ) -> tuple[list[tuple[int, Item]], list[RecordError]]:
     items: list[tuple[int, Item]] = []
     errors: list[RecordError] = []
     for pos in slow.arg_true().to_list():
-        result = converter.convert(numbers[pos], rows[pos])
+        result = converter.convert(numbers[pos], row(pos))
         if isinstance(result, Item):
             items.append((pos, result))
         else:

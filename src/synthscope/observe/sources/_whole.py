@@ -36,6 +36,7 @@ class Lines:
     header: tuple[str, ...]
     frame: pl.DataFrame
     errors: list[RecordError] = field(default_factory=list)
+    last: int = 0  # the file's last line number
 
 
 def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
@@ -65,7 +66,10 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     header = _DelimitedRows.header_of(header_line, delimiter)
     rows = _DelimitedRows(header, delimiter, file)
     data = pl.DataFrame({"line": pl.int_range(1, len(text) + 1, eager=True), "text": text})
-    return _split(data.slice(number + 1), rows)
+    lines = _split(data.slice(number + 1), rows)
+    if lines is not None:
+        lines.last = len(text)
+    return lines
 
 
 def _lines(raw: bytes) -> pl.Series:

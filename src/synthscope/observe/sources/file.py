@@ -41,6 +41,7 @@ from synthscope.observe.sources._tabular import (
     sniff_delimiter,
     sniff_format,
 )
+from synthscope.observe.sources._whole import read_whole
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 
 __all__ = ["FIELDS", "FileSource", "parse_mapping"]
@@ -84,6 +85,7 @@ _READERS: dict[str, Reader] = {
     "json": read_json,
     "xlsx": read_xlsx,
 }
+_DELIMITERS = {"csv": ",", "tsv": "\t"}
 # Formats whose cells are always text (the converter then takes a shortcut for ``raw``).
 _TEXT_FORMATS = frozenset({"csv", "tsv", "delimited"})
 _UNSUPPORTED = frozenset({"xls", "numbers", "ods"})
@@ -94,7 +96,10 @@ class FileSource(Source):
 
     Checkpoints are ``{"row": N}``: N is the last row read, so resuming skips rows up to N.
     With ``columnar`` (the import pipeline sets it), delimited text files come as table batches
-    (:class:`synthscope.observe._table.TableBatch`) instead of items, with the same checkpoints.
+    (:class:`synthscope.observe._table.TableBatch`) instead of items. With ``whole`` as well, a
+    UTF-8 file up to 256 MB is read at once and its rows are batched by the line where their item
+    is first seen (:mod:`synthscope.observe._first_seen`); its checkpoints then also carry
+    ``"first_seen": true``.
     """
 
     def __init__(
@@ -106,6 +111,7 @@ class FileSource(Source):
         batch_size: int = 20_000,
         observed_at: datetime | None = None,
         columnar: bool = False,
+        whole: bool = True,
     ) -> None:
         self.platform = platform
         self.kind = kind
@@ -113,6 +119,7 @@ class FileSource(Source):
         self.batch_size = batch_size
         self.observed_at = observed_at
         self.columnar = columnar
+        self.whole = whole
 
     def fetch_iter(self, query: str, checkpoint: Checkpoint | None = None) -> Iterator[Batch]:
         """Yield batches of items read from the file at ``query``.
@@ -135,7 +142,22 @@ class FileSource(Source):
             yield from _batches(rows, self.batch_size)
             return
         # Delimited text, for the pipeline: whole batches read column-wise (observe._table).
+        from synthscope.observe._first_seen import FIRST_SEEN, first_seen_batches
         from synthscope.observe._table import table_batches
+
+        first_seen = bool((checkpoint or {}).get(FIRST_SEEN))
+        if self.whole and (start == 0 or first_seen):
+            delimiter = _DELIMITERS.get(kind) or sniff_delimiter(path, file)
+            lines = read_whole(path, file, delimiter)
+            whole = None
+            if lines is not None:
+                whole = first_seen_batches(lines, context, self.mapping, start, self.batch_size)
+            if whole is not None:
+                yield from whole
+                return
+            # A run begun on the whole file resumes streaming only if the file changed reader
+            # (a new synthscope): from the top, as re-reading rows changes nothing stored.
+            start = 0 if first_seen else start
 
         def row_path(records: Iterator[RowResult]) -> Iterator[Batch]:
             rows = _tabular_results(records, context, self.mapping, start, text_only=True)
