@@ -30,6 +30,7 @@ from synthscope.observe.sources._whole import Lines
 from synthscope.observe.sources.base import Batch
 
 FIRST_SEEN = "first_seen"
+_SLICE = 200_000
 
 
 def first_seen_batches(
@@ -54,7 +55,12 @@ def _placed(lines: Lines, converter: RowConverter, start: int) -> pl.DataFrame:
     """The rows of items first seen after ``start``, with their URL identities and the line of
     first sight (``first``)."""
     frame = lines.frame
-    ident = identify_column(_cells(frame, converter.url))
+    urls = _cells(frame, converter.url)
+    # In slices: the regex intermediates of a million URLs at once cost hundreds of megabytes.
+    ident = pl.concat(
+        [identify_column(urls.slice(at, _SLICE)) for at in range(0, len(urls), _SLICE)]
+        or [identify_column(urls)]
+    )
     key = ident.select(pl.concat_str("platform", pl.lit(":"), "platform_id")).to_series()
     slow = key.is_null().arg_true().to_list()
     if slow:  # the row converter's own reading (rare rows): their keys, or null for bad rows
@@ -68,8 +74,8 @@ def _placed(lines: Lines, converter: RowConverter, start: int) -> pl.DataFrame:
         .then(pl.col("line"))
         .otherwise(pl.col("line").min().over("key"))
     )
-    keep = placed["first"] > start
-    return frame.hstack(ident).hstack([placed["first"]]).filter(keep)
+    rows = frame.hstack(ident).hstack([placed["first"]])
+    return rows.filter(pl.col("first") > start) if start else rows
 
 
 def _batches(lines: Lines, converter: RowConverter, start: int, size: int) -> Iterator[Batch]:
@@ -77,7 +83,9 @@ def _batches(lines: Lines, converter: RowConverter, start: int, size: int) -> It
     groups = rows.group_by("first").len().sort("first")
     before = groups["len"].cum_sum() - groups["len"]
     groups = groups.with_columns(batch=before // size)
-    rows = rows.join(groups.select("first", "batch"), on="first", how="left", maintain_order="left")
+    # Join the one column: joining whole rows would copy every text column.
+    batch = rows.select("first").join(groups, on="first", how="left", maintain_order="left")
+    rows = rows.with_columns(batch["batch"])
     spans = groups.group_by("batch").agg(pl.col("first").min()).sort("batch")
     starts = spans["first"].to_list()
     ends = [s - 1 for s in starts[1:]] + [max(lines.last, start)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +24,8 @@ from synthscope.observe.sources._tabular import RowResult, _DelimitedRows, detec
 
 # Larger files are streamed: a whole-file table costs about 2.5 bytes of memory per byte of file.
 WHOLE_LIMIT = 256 << 20
+_SLICE = 200_000
+_CHUNK = 1 << 20
 _QUOTED = '"(?:[^"]|"")*"'
 
 
@@ -35,8 +37,8 @@ class Lines:
 
     header: tuple[str, ...]
     frame: pl.DataFrame
-    errors: list[RecordError] = field(default_factory=list)
-    last: int = 0  # the file's last line number
+    errors: list[RecordError]
+    last: int  # the file's last line number
 
 
 def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
@@ -51,12 +53,9 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     encoding = detect_encoding(path, file)
     if encoding not in ("utf-8", "utf-8-sig"):
         return None
-    raw = path.read_bytes()
-    raw = raw[3:] if encoding == "utf-8-sig" else raw
-    # Python's text reader also ends lines at a lone CR; polars would not.
-    if b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+    if not _one_line_per_newline(path):
         return None
-    text = _lines(raw)
+    text = _lines(path)
     number = _header_index(text)
     if number is None:
         raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
@@ -66,24 +65,49 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     header = _DelimitedRows.header_of(header_line, delimiter)
     rows = _DelimitedRows(header, delimiter, file)
     data = pl.DataFrame({"line": pl.int_range(1, len(text) + 1, eager=True), "text": text})
-    lines = _split(data.slice(number + 1), rows)
-    if lines is not None:
-        lines.last = len(text)
-    return lines
+    del text
+    frames, errors = [], []
+    # In slices: the split lists and parsed copies of a whole file would double its memory.
+    for offset in range(number + 1, len(data), _SLICE):
+        part = _split(data.slice(offset, _SLICE), rows)
+        if part is None:
+            return None
+        frames.append(part[0])
+        errors += part[1]
+    columns = ["line", *_columns(rows.width)]
+    frame = pl.concat(frames, rechunk=False) if frames else pl.DataFrame(schema=columns)
+    return Lines(header, frame.cast({c: pl.String for c in columns[1:]}), errors, len(data))
 
 
-def _lines(raw: bytes) -> pl.Series:
-    """Every physical line (CRLF or LF ended, without the ending), empty lines as ''."""
-    if not raw:
-        return pl.Series("text", [], dtype=pl.String)
+def _one_line_per_newline(path: Path) -> bool:
+    """Whether the file has neither lone carriage returns (Python's text reader ends a line
+    there, polars does not) nor NUL bytes; read in chunks, so memory stays flat."""
+    carriage = pairs = 0
+    last = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            if b"\x00" in chunk:
+                return False
+            carriage += chunk.count(b"\r")
+            pairs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+    return carriage == pairs
+
+
+def _lines(path: Path) -> pl.Series:
+    """Every physical line (CRLF or LF ended, without the ending), empty lines as ''; polars
+    drops a UTF-8 byte order mark itself."""
     frame = pl.read_csv(
-        io.BytesIO(raw),
+        path,
         has_header=False,
         separator="\x00",
         quote_char=None,
         infer_schema=False,
         new_columns=["text"],
+        raise_if_empty=False,
     )
+    if frame.width == 0:
+        return pl.Series("text", [], dtype=pl.String)
     return frame.to_series().fill_null("")
 
 
@@ -95,26 +119,28 @@ def _header_index(text: pl.Series) -> int | None:
     return None
 
 
-def _split(data: pl.DataFrame, rows: _DelimitedRows) -> Lines | None:
+def _split(
+    data: pl.DataFrame, rows: _DelimitedRows
+) -> tuple[pl.DataFrame, list[RecordError]] | None:
     width, delimiter = rows.width, rows.delimiter
     text = data["text"]
     quoted = text.str.contains('"', literal=True)
+    plain = ~quoted & (text.str.count_matches(delimiter, literal=True) == width - 1)
+    frames = [_plain_fields(data.filter(plain), delimiter, width)]
+    candidates = data.filter(quoted)
     sep = re.escape(delimiter)
     field_ = f'(?:{_QUOTED}|[^"{sep}]*)'
-    well_formed = text.str.contains(f"^{field_}(?:{sep}{field_})*$")
-    fields = text.str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True) + 1
-    plain = ~quoted & (fields == width)
-    parsed = quoted & well_formed & (fields == width)
-    frames = [_plain_fields(data.filter(plain), delimiter, width)]
+    well_formed = candidates["text"].str.contains(f"^{field_}(?:{sep}{field_})*$")
+    unquoted = candidates["text"].str.replace_all(_QUOTED, "")
+    parsed = well_formed & (unquoted.str.count_matches(delimiter, literal=True) == width - 1)
     if parsed.any():
-        frames.append(_quoted_fields(data.filter(parsed), delimiter, width))
-    others = data.filter(~plain & ~parsed)
+        frames.append(_quoted_fields(candidates.filter(parsed), delimiter, width))
+    others = pl.concat([data.filter(~plain & ~quoted), candidates.filter(~parsed)]).sort("line")
     extra, errors = _per_line(others, rows)
     if extra is None:
         return None
     frames.append(extra)
-    frame = pl.concat(frames).sort("line")
-    return Lines(rows.header, frame, errors)
+    return pl.concat(frames).sort("line"), errors
 
 
 def _columns(width: int) -> list[str]:
