@@ -65,17 +65,7 @@ class Cube:
         Raises:
             sqlalchemy.exc.SQLAlchemyError: the caller maps it.
         """
-        dims = [ITEMS.c[d] for d in DIMENSIONS]
-        published = ITEMS.c.published_at
-        stmt = select(*dims, func.count(), func.min(published), func.max(published)).group_by(*dims)
-        cells = [Cell(*tuple(row)) for row in conn.execute(stmt)]
-        keys = (ITEMS.c.kind, ITEMS.c.platform, ITEMS.c.year)
-        seen = SNAPSHOTS.c.observed_at
-        observed = select(*keys, func.min(seen), func.max(seen)).select_from(
-            SNAPSHOTS.join(ITEMS, ITEMS.c.id == SNAPSHOTS.c.item_id)
-        )
-        ranges = {tuple(r[:3]): (r[3], r[4]) for r in conn.execute(observed.group_by(*keys))}
-        return cls(cells, ranges)
+        return cls(load_cells(conn), load_observed(conn))
 
     def select(self, where: Where) -> list[Cell]:
         return [c for c in self.cells if where(c)]
@@ -106,6 +96,32 @@ class Cube:
             "observed": (_min(s[0] for s in spans), _max(s[1] for s in spans)),
             "n": sum(c.n for c in cells),
         }
+
+
+def load_cells(conn: Connection) -> list[Cell]:
+    """The cells: one GROUP BY over all dimensions.
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the caller maps it.
+    """
+    dims = [ITEMS.c[d] for d in DIMENSIONS]
+    published = ITEMS.c.published_at
+    stmt = select(*dims, func.count(), func.min(published), func.max(published)).group_by(*dims)
+    return [Cell(*tuple(row)) for row in conn.execute(stmt)]
+
+
+def load_observed(conn: Connection) -> dict[tuple[Any, ...], tuple[Any, Any]]:
+    """First and last observation time per (kind, platform, year).
+
+    Raises:
+        sqlalchemy.exc.SQLAlchemyError: the caller maps it.
+    """
+    keys = (ITEMS.c.kind, ITEMS.c.platform, ITEMS.c.year)
+    seen = SNAPSHOTS.c.observed_at
+    observed = select(*keys, func.min(seen), func.max(seen)).select_from(
+        SNAPSHOTS.join(ITEMS, ITEMS.c.id == SNAPSHOTS.c.item_id)
+    )
+    return {tuple(r[:3]): (r[3], r[4]) for r in conn.execute(observed.group_by(*keys))}
 
 
 def _value(value: object) -> str:

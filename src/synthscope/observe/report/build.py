@@ -7,13 +7,15 @@ Queries aggregate in the database; the numbers come from the pure functions in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, and_, true
+from sqlalchemy.engine import make_url
 
 from synthscope.errors import UsageError
 from synthscope.observe import metrics
@@ -69,23 +71,63 @@ def build_report(
         UsageError: the year range is reversed.
         StorageError: the store cannot be read.
     """
-    with store.reading("building the report") as conn:
-        return _Builder(conn, options, now or datetime.now(UTC)).build()
+    with store.reading("building the report") as conn, ThreadPoolExecutor(2) as pool:
+
+        def aside(query: Callable[[Connection], T]) -> Future[T]:
+            if _in_memory(store):  # another connection would open another, empty database
+                return _done(query(conn))
+
+            def run() -> T:
+                with store.reading("building the report") as side:
+                    return query(side)
+
+            return pool.submit(run)
+
+        return _Builder(conn, options, now or datetime.now(UTC), aside).build()
+
+
+def _in_memory(store: Store) -> bool:
+    url = make_url(store.url)
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _done(value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
+
+
+T = TypeVar("T")
 
 
 def _years(series: Mapping[int, int | float]) -> dict[str, int | float]:
     return {str(y): v for y, v in series.items()}
 
 
+Aside = Callable[[Callable[[Connection], T]], "Future[T]"]
+
+
 class _Builder:
-    def __init__(self, conn: Connection, options: ReportOptions, now: datetime) -> None:
+    """Builds the report; ``aside`` runs a query on a connection of its own in another thread,
+    so the three scans of a large store (cube, observation ranges, newest counts) share the
+    machine's cores (SQLite and psycopg release the GIL while they work)."""
+
+    def __init__(
+        self, conn: Connection, options: ReportOptions, now: datetime, aside: Aside[Any]
+    ) -> None:
         self.conn = conn
         self.opt = options
         self.now = now
+        self.aside = aside
         self._runs_cache: list[dict[str, Any]] | None = None
 
     def build(self) -> dict[str, Any]:
-        self.cube = _filtered(Cube.load(self.conn), self.opt)
+        where = and_(q.counted("video"), self._scope_sql())
+        self._latest = self.aside(
+            lambda c: q.latest_metric_rows(c, ("year",), VIDEO_METRICS, where)
+        )
+        observed = self.aside(cube.load_observed)
+        self.cube = _filtered(Cube(cube.load_cells(self.conn), observed.result()), self.opt)
         per_kind = {k: self._yearly("kind", cube.counted(k)).get(k, {}) for k in KINDS}
         self.start, self.end = self._range(per_kind)
         report: dict[str, Any] = {
@@ -154,14 +196,7 @@ class _Builder:
         categories = self.cube.counts(
             "category", cube.every(videos, lambda c: c.category is not None)
         )
-        latest = _VideoCounts(
-            q.latest_metric_rows(
-                self.conn,
-                ("year",),
-                VIDEO_METRICS,
-                and_(q.counted("video"), self._scope_sql()),
-            )
-        )
+        latest = _VideoCounts(self._latest.result())
         likes, likes_n = latest.sums_per_year("likes")
         by_region = self._yearly("region", cube.counted("video"))
         fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
