@@ -102,6 +102,7 @@ def run_source(
         _close(store, run, "interrupted", "interrupted by the user")
         raise
     _close(store, run, "done", None)
+    store.trim()
     return RunSummary(
         run.id, source.name, query, "done", run.resumed, run.counts, run.errors, errors_zh
     )
@@ -205,7 +206,7 @@ def import_file(
     platform: str | None = None,
     kind: str | None = None,
     mapping: Mapping[str, str] | None = None,
-    batch_size: int = 100_000,
+    batch_size: int = 50_000,
     observed_at: datetime | None = None,
     progress: Progress | None = None,
     prefetch: bool | None = None,

@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Engine
 from synthscope.store import service_models as _service_models  # noqa: F401  (registers tables)
 from synthscope.store.db import make_engine, migrate, storage_errors
 
+SCAN_CACHE_KIB = -16384  # 16 MiB (negative: KiB, as SQLite reads it)
+
 
 class Store:
     """A handle on one database. Construct with a URL; :meth:`open` connects and migrates."""
@@ -48,6 +50,29 @@ class Store:
         """A connection for queries; database errors become a StorageError."""
         with storage_errors(what), self.engine.connect() as conn:
             yield conn
+
+    @contextmanager
+    def scanning(self, what: str = "reading") -> Iterator[Connection]:
+        """A connection for queries that scan whole tables once: on SQLite its page cache is
+        kept small meanwhile, since pages read once gain nothing from staying in memory and
+        several such connections at once would each grow a cache of the whole file."""
+        with self.reading(what) as conn:
+            if conn.dialect.name != "sqlite":
+                yield conn
+                return
+            before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql(f"PRAGMA cache_size={SCAN_CACHE_KIB}")
+            try:
+                yield conn
+            finally:
+                conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+                conn.exec_driver_sql("PRAGMA shrink_memory")
+
+    def trim(self) -> None:
+        """Close the idle pooled connections (reopened on next use): after a large import,
+        their SQLite page caches hold up to 64 MiB each that later reads do not need."""
+        if self._engine is not None:
+            self._engine.pool.dispose()
 
     def close(self) -> None:
         if self._engine is not None:

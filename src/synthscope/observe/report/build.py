@@ -71,14 +71,14 @@ def build_report(
         UsageError: the year range is reversed.
         StorageError: the store cannot be read.
     """
-    with store.reading("building the report") as conn, ThreadPoolExecutor(2) as pool:
+    with store.scanning("building the report") as conn, ThreadPoolExecutor(2) as pool:
 
         def aside(query: Callable[[Connection], T]) -> Future[T]:
             if _in_memory(store):  # another connection would open another, empty database
                 return _done(query(conn))
 
             def run() -> T:
-                with store.reading("building the report") as side:
+                with store.scanning("building the report") as side:
                     return query(side)
 
             return pool.submit(run)
@@ -335,9 +335,10 @@ class _VideoCounts:
 
     def __init__(self, rows: list[tuple[Any, ...]]) -> None:
         self.rows = rows
-        self.years = np.array([r[0] if r[0] is not None else -1 for r in rows], dtype=np.int64)
-        data = np.array([r[1:] for r in rows], dtype=float).reshape(len(rows), len(VIDEO_METRICS))
-        self.columns = {m: data[:, i] for i, m in enumerate(VIDEO_METRICS)}
+        # One array straight from the tuples (None becomes NaN): no per-row copies.
+        data = np.array(rows, dtype=float).reshape(len(rows), 1 + len(VIDEO_METRICS))
+        self.years = np.nan_to_num(data[:, 0], nan=-1).astype(np.int64)
+        self.columns = {m: data[:, 1 + i] for i, m in enumerate(VIDEO_METRICS)}
 
     def sums_per_year(self, metric: str) -> tuple[dict[int, int], dict[int, int]]:
         """Sum of the metric per year over items that have it, and how many had it (exact
