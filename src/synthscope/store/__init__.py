@@ -60,12 +60,12 @@ class Store:
             if conn.dialect.name != "sqlite":
                 yield conn
                 return
-            before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
             conn.exec_driver_sql(f"PRAGMA cache_size={SCAN_CACHE_KIB}")
             try:
                 yield conn
             finally:
-                conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
+                conn.exec_driver_sql(f"PRAGMA cache_size={before}")
                 conn.exec_driver_sql("PRAGMA shrink_memory")
 
     def trim(self) -> None:

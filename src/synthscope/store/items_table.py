@@ -71,11 +71,11 @@ def upsert_table(
     )
     keys = table["key"].to_list()
     if conn.dialect.name == "sqlite":
-        counts.new, counts.updated, ids = _merge_sqlite(
+        counts.new, counts.updated, in_order = _merge_sqlite(
             conn, table, keys, observed_at=observed_at, source=source, now=now
         )
         counts.unchanged = len(table) - counts.new - counts.updated
-        return _with_snapshots(counts, table, ids, observed_at, run_id, conn)
+        return _with_snapshots(counts, table, in_order, observed_at, run_id, conn)
     existing = existing_rows(conn, keys)
     stored = table["key"].is_in(list(existing)) if existing else pl.repeat(False, len(table))
     fresh = table.filter(~stored)
