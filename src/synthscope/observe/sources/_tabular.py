@@ -36,6 +36,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_BROKEN_QUOTE = "broken quote (unterminated or stray '\"')"
+_BROKEN_QUOTE_ZH = "引号不完整（未闭合或多余的 '\"'）"
 _JSON_ARRAY_KEYS = ("items", "data", "results", "records", "list", "rows")
 
 
@@ -173,7 +175,7 @@ class _DelimitedRows:
         fallback = self._plain(line)
         if fallback is not None:
             return number, self.header, fallback
-        return self._error("broken quote (unterminated or stray '\"')", number)
+        return self._error(_BROKEN_QUOTE, number, _BROKEN_QUOTE_ZH)
 
     def _checked(self, number: int, fields: list[str]) -> RowResult:
         """Accept trailing empty fields (spreadsheet exports add them); refuse other counts."""
@@ -181,7 +183,11 @@ class _DelimitedRows:
             return number, self.header, fields
         if len(fields) > self.width and not any(f.strip() for f in fields[self.width :]):
             return number, self.header, fields[: self.width]
-        return self._error(f"expected {self.width} fields, found {len(fields)}", number)
+        return self._error(
+            f"expected {self.width} fields, found {len(fields)}",
+            number,
+            f"应有 {self.width} 个字段，实有 {len(fields)} 个",
+        )
 
     def _quoted(
         self, number: int, line: str, lines: NumberedLines
@@ -203,7 +209,7 @@ class _DelimitedRows:
         fallback = self._plain(line)
         if fallback is not None:
             return (number, self.header, fallback), buffer[1:]
-        return self._error("broken quote (unterminated or stray '\"')", number), buffer[1:]
+        return self._error(_BROKEN_QUOTE, number, _BROKEN_QUOTE_ZH), buffer[1:]
 
     def _parse(self, texts: list[str]) -> list[str] | str:
         """Fields of the one record in ``texts``, 'open' when a quote is still open, else 'bad'."""
@@ -220,8 +226,8 @@ class _DelimitedRows:
         fields = line.rstrip("\r\n").split("\t")
         return fields if len(fields) == self.width else None
 
-    def _error(self, message: str, number: int) -> RecordError:
-        return RecordError(message, file=self.file, row=number)
+    def _error(self, message: str, number: int, zh: str) -> RecordError:
+        return RecordError(message, file=self.file, row=number, zh=zh)
 
 
 class _Pushback:
@@ -266,7 +272,12 @@ def read_jsonl(path: Path, file: str) -> Iterator[RowResult]:
             try:
                 value = json.loads(text)
             except ValueError:
-                yield RecordError("not valid JSON (truncated line?)", file=file, row=number)
+                yield RecordError(
+                    "not valid JSON (truncated line?)",
+                    file=file,
+                    row=number,
+                    zh="不是有效的 JSON（行被截断？）",
+                )
                 continue
             yield _object_record(value, number, file)
 
@@ -283,7 +294,9 @@ def read_json(path: Path, file: str) -> Iterator[RowResult]:
         try:
             document = json.load(stream)
         except ValueError as exc:
-            raise InputError(f"{file}: not valid JSON ({exc}).") from exc
+            raise InputError(
+                f"{file}: not valid JSON ({exc}).", zh=f"{file}：不是有效的 JSON（{exc}）。"
+            ) from exc
     for number, value in enumerate(_json_array(document, file), start=1):
         yield _object_record(value, number, file)
 
@@ -295,12 +308,14 @@ def _json_array(document: Any, file: str) -> list[Any]:
         for key in _JSON_ARRAY_KEYS:
             if isinstance(document.get(key), list):
                 return list(document[key])
-    raise InputError(f"{file}: expected a JSON array of objects.")
+    raise InputError(
+        f"{file}: expected a JSON array of objects.", zh=f"{file}：应为由对象组成的 JSON 数组。"
+    )
 
 
 def _object_record(value: Any, number: int, file: str) -> RowResult:
     if not isinstance(value, dict):
-        return RecordError("not a JSON object", file=file, row=number)
+        return RecordError("not a JSON object", file=file, row=number, zh="不是 JSON 对象")
     return number, tuple(str(key) for key in value), list(value.values())
 
 
