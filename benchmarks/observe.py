@@ -8,7 +8,8 @@ TikTok, Douyin and X posts, about 30% of rows being another form of an earlier i
 * DuckDB (the anchor): the bare per-year ``COUNT(DISTINCT url)`` over the same file.
 
 Prints a table and the ratio synthscope / DuckDB. Target (issue 3): within 40x of DuckDB, peak
-memory under 1.5 GB. Usage: ``python benchmarks/observe.py [--rows N] [--keep DIR]``.
+memory under 1.5 GB. Usage: ``python benchmarks/observe.py [--rows N] [--keep DIR] [--repeat N]``
+(``--repeat``: the median of N synthscope runs; DuckDB's figure is always the median of five).
 """
 
 from __future__ import annotations
@@ -170,16 +171,18 @@ print(json.dumps({"import_s": t1 - t0, "report_s": t2 - t1, "total_s": t2 - t0,
 """
 
 DUCKDB = """
-import json, resource, sys, time
+import json, resource, statistics, sys, time
 import duckdb
-t0 = time.perf_counter()
-rows = duckdb.sql(
-    "SELECT year(CAST(published_at AS DATE)) AS y, COUNT(DISTINCT url) "
-    f"FROM read_csv('{sys.argv[1]}', all_varchar=true) GROUP BY y ORDER BY y"
-).fetchall()
-t1 = time.perf_counter()
-print(json.dumps({"total_s": t1 - t0, "groups": len(rows),
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+spent = []
+for _ in range(5):  # the median of five: one run of 0.4 s varies by half on a shared machine
+    t0 = time.perf_counter()
+    rows = duckdb.sql(
+        "SELECT year(CAST(published_at AS DATE)) AS y, COUNT(DISTINCT url) "
+        f"FROM read_csv('{sys.argv[1]}', all_varchar=true) GROUP BY y ORDER BY y"
+    ).fetchall()
+    spent.append(time.perf_counter() - t0)
+print(json.dumps({"total_s": statistics.median(spent), "min_s": min(spent), "max_s": max(spent),
+    "groups": len(rows), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -197,6 +200,12 @@ def main() -> None:
         default="auto",
         help="read and classify in a second process (auto: when there are 2+ cores)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="import + report this many times into fresh stores and take the median run",
+    )
     args = parser.parse_args()
     load_before = os.getloadavg()
     work = args.keep or Path(tempfile.mkdtemp(prefix="synthscope-bench-"))
@@ -208,9 +217,15 @@ def main() -> None:
         f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
-    db = work / "bench.db"
-    db.unlink(missing_ok=True)
-    ours = _child(SYNTHSCOPE, str(csv_path), str(db), str(work / "report"), args.prefetch)
+    runs = []
+    for _ in range(max(1, args.repeat)):
+        db = work / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        runs.append(_child(SYNTHSCOPE, str(csv_path), str(db), str(work / "report"), args.prefetch))
+    ours = sorted(runs, key=lambda r: r["total_s"])[len(runs) // 2]
+    if len(runs) > 1:
+        print("import + report runs (s): " + ", ".join(f"{r['total_s']:.2f}" for r in runs))
     anchor = _child(DUCKDB, str(csv_path))
     ratio = ours["total_s"] / anchor["total_s"]
     print(f"\n{'step':<34}{'seconds':>10}{'peak MB':>10}")
@@ -220,6 +235,7 @@ def main() -> None:
     print(f"{'  reading process (prefetch)':<34}{'':>10}{ours['reader_peak_mb']:>10.0f}")
     print(
         f"{'DuckDB distinct/year (anchor)':<34}{anchor['total_s']:>10.2f}{anchor['peak_mb']:>10.0f}"
+        f"   median of 5 runs ({anchor['min_s']:.2f}-{anchor['max_s']:.2f} s)"
     )
     print(
         f"\nrows read {ours['read']:,}, unique items {ours['items']:,}, skipped {ours['skipped']:,}"
@@ -227,7 +243,7 @@ def main() -> None:
     load_after = os.getloadavg()
     print(
         f"load average (1, 5, 15 min) before {_load(load_before)}, after {_load(load_after)} "
-        "(timings on a busy machine are noisy; the ratio is steadier)"
+        "(timings on a busy machine are noisy)"
     )
     print(
         f"ratio synthscope / DuckDB: {ratio:.1f}x (target <= 40x); "
