@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +78,31 @@ def test_a_producer_that_dies_silently_is_reported_not_waited_for() -> None:
         for value in prefetched(dies):
             got.append(value)
     assert got in ([], [1])  # a killed process may not have flushed its last value
+
+
+SCRIPT = """
+import sys
+from functools import partial
+from synthscope.observe._prefetch import prefetched
+
+if __name__ == "__main__":
+    assert sys.modules["__main__"].__file__ == sys.argv[1]
+    got = list(prefetched(partial(range, 5), start="spawn"))
+    print(got, sys.modules["__main__"].__file__ == sys.argv[1])
+else:
+    raise SystemExit("the main script ran again in the spawned producer")
+"""
+
+
+def test_a_spawned_producer_does_not_run_the_main_script_again(tmp_path: Path) -> None:
+    script = tmp_path / "main_script.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[0, 1, 2, 3, 4] True"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from queue import Empty, Full
@@ -85,6 +86,27 @@ def _returning_memory(spawned: bool) -> Iterator[None]:
         os.environ.pop(name, None)
 
 
+@contextmanager
+def _without_main_script(spawned: bool) -> Iterator[None]:
+    """Start a spawned producer without running the parent's main script first.
+
+    multiprocessing's spawn re-runs the main script in the child (as ``__mp_main__``) so that
+    functions defined there can be unpickled; for the ``synthscope`` command that imports the
+    whole CLI, about a second before the first row is read. The producer is a partial of library
+    functions and needs nothing from the script. A main module run with ``-m`` is left alone.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not spawned or main is None or path is None or getattr(main, "__spec__", None):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
 def prefetched(make: Callable[[], Iterator[Any]], *, start: str = "fork") -> Iterator[Any]:
     """The values of ``make()``, produced in a second process at most QUEUE_DEPTH ahead.
 
@@ -98,7 +120,7 @@ def prefetched(make: Callable[[], Iterator[Any]], *, start: str = "fork") -> Ite
     ctx: Any = mp.get_context(start)
     queue = ctx.Queue(maxsize=QUEUE_DEPTH)
     worker = ctx.Process(target=_produce, args=(make, queue), daemon=True)
-    with _returning_memory(start == "spawn"):
+    with _returning_memory(start == "spawn"), _without_main_script(start == "spawn"):
         worker.start()
     try:
         while True:

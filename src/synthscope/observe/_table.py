@@ -28,6 +28,7 @@ from synthscope.observe.classify import (
     Classifier,
     arxiv_categories,
     category_of,
+    classify,
     modality_of,
     region_of,
 )
@@ -35,7 +36,7 @@ from synthscope.observe.items import METRICS, Item
 from synthscope.observe.sources._columns import missing_url_error, resolve_columns
 from synthscope.observe.sources._rows import RowContext, RowConverter, quick_count, quick_date
 from synthscope.observe.sources._tabular import RowResult
-from synthscope.observe.sources.base import Batch
+from synthscope.observe.sources.base import Batch, Checkpoint, Source
 
 TEXTS = ("title", "text", "author", "platform_category")
 IDENTITY = ("platform", "platform_id", "kind", "url")
@@ -166,6 +167,19 @@ def _item_rows(
         for number, name in enumerate(names):
             data[f"raw{number}"].append(raw.get(name))
     return pl.DataFrame(data, schema=schema)
+
+
+def classified_batches(
+    source: Source, query: str, checkpoint: Checkpoint | None, classifier: Classifier
+) -> Iterator[Batch]:
+    """The batches of ``source`` for ``query``, classified (table batches also merged per key):
+    what the import pipeline's producer yields."""
+    for batch in source.fetch_iter(query, checkpoint):
+        if isinstance(batch, TableBatch):
+            prepare(batch, classifier)
+        for item in batch.items:
+            classify(item, classifier)
+        yield batch
 
 
 def prepare(batch: TableBatch, classifier: Classifier) -> None:

@@ -20,8 +20,8 @@ from sqlalchemy import Connection
 
 from synthscope.errors import InputError, SynthscopeError
 from synthscope.observe._prefetch import can_prefetch, prefetched
-from synthscope.observe._table import TableBatch, prepare
-from synthscope.observe.classify import Classifier, classify
+from synthscope.observe._table import TableBatch, classified_batches
+from synthscope.observe.classify import Classifier
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 from synthscope.store import Store
 from synthscope.store import runs as run_records
@@ -108,17 +108,6 @@ def run_source(
     )
 
 
-def _classified(
-    source: Source, query: str, checkpoint: Checkpoint | None, classifier: Classifier
-) -> Iterator[Batch]:
-    for batch in source.fetch_iter(query, checkpoint):
-        if isinstance(batch, TableBatch):
-            prepare(batch, classifier)
-        for item in batch.items:
-            classify(item, classifier)
-        yield batch
-
-
 def _batches(
     source: Source,
     query: str,
@@ -126,7 +115,9 @@ def _batches(
     classifier: Classifier,
     prefetch: bool | None,
 ) -> Iterator[Batch]:
-    make = partial(_classified, source, query, checkpoint, classifier)
+    # classified_batches lives in a module that imports no store: a spawned producer starts
+    # without loading SQLAlchemy.
+    make = partial(classified_batches, source, query, checkpoint, classifier)
     use = can_prefetch() if prefetch is None else prefetch
     if not use:
         return make()
