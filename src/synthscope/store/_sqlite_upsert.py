@@ -18,22 +18,11 @@ from typing import Any
 import orjson
 
 from synthscope.store._bulk import ITEM_COLUMNS
+from synthscope.store.items import KEEP_FIRST, OVERRIDABLE
 
 UNION = "synthscope_union"
 RAW = "synthscope_raw"
 
-_OVERRIDABLE = (
-    "kind",
-    "url",
-    "title",
-    "text",
-    "author",
-    "region",
-    "category",
-    "platform_category",
-    "modality",
-)
-_KEEP_FIRST = ("published_at", "year")
 _NEWER = (
     "(excluded.observed_at IS NOT NULL"
     " AND (items.observed_at IS NULL OR excluded.observed_at > items.observed_at))"
@@ -72,11 +61,11 @@ def register(dbapi_conn: Any) -> None:
 def _assignments() -> tuple[list[str], list[str]]:
     """``SET`` assignments of the merge, and the conditions under which each changes the row."""
     sets, changed = [], []
-    for c in _OVERRIDABLE:
+    for c in OVERRIDABLE:
         takes = f"excluded.{c} IS NOT NULL AND ({_NEWER} OR items.{c} IS NULL)"
         sets.append(f"{c} = CASE WHEN {takes} THEN excluded.{c} ELSE items.{c} END")
         changed.append(f"({takes} AND excluded.{c} IS NOT items.{c})")
-    for c in _KEEP_FIRST:
+    for c in KEEP_FIRST:
         sets.append(f"{c} = COALESCE(items.{c}, excluded.{c})")
         changed.append(f"(items.{c} IS NULL AND excluded.{c} IS NOT NULL)")
     for c, fn in (("keywords", UNION), ("sources", UNION), ("raw", RAW)):

@@ -22,7 +22,7 @@ from synthscope.observe.items import METRICS, Item
 from synthscope.store import _bulk
 from synthscope.store.models import ITEMS
 
-_OVERRIDABLE = (
+OVERRIDABLE = (
     "kind",
     "url",
     "title",
@@ -33,7 +33,7 @@ _OVERRIDABLE = (
     "platform_category",
     "modality",
 )
-_KEEP_FIRST = ("published_at", "year")
+KEEP_FIRST = ("published_at", "year")
 
 
 @dataclass(slots=True)
@@ -56,11 +56,11 @@ def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
             merged[key] = item
             continue
         newer = _is_newer(item.observed_at, first.observed_at)
-        for name in _OVERRIDABLE:
+        for name in OVERRIDABLE:
             value = getattr(item, name)
             if value is not None and (newer or getattr(first, name) is None):
                 setattr(first, name, value)
-        for name in _KEEP_FIRST:
+        for name in KEEP_FIRST:
             if getattr(first, name) is None:
                 setattr(first, name, getattr(item, name))
         first.keywords = _union(first.keywords, item.keywords)
@@ -87,11 +87,11 @@ def changes(existing: dict[str, Any], item: Item, source: str) -> dict[str, Any]
     """The columns of ``existing`` that ``item`` changes (empty: nothing to write)."""
     diff: dict[str, Any] = {}
     newer = _is_newer(item.observed_at, existing["observed_at"])
-    for name in _OVERRIDABLE:
+    for name in OVERRIDABLE:
         value = getattr(item, name)
         if value is not None and value != existing[name] and (newer or existing[name] is None):
             diff[name] = value
-    for name in _KEEP_FIRST:
+    for name in KEEP_FIRST:
         if existing[name] is None and getattr(item, name) is not None:
             diff[name] = getattr(item, name)
     for name, new in (("keywords", item.keywords), ("sources", (source,))):
@@ -109,7 +109,7 @@ def changes(existing: dict[str, Any], item: Item, source: str) -> dict[str, Any]
 _EXISTING_COLUMNS = (
     ITEMS.c.id,
     ITEMS.c.key,
-    *(ITEMS.c[name] for name in (*_OVERRIDABLE, *_KEEP_FIRST)),
+    *(ITEMS.c[name] for name in (*OVERRIDABLE, *KEEP_FIRST)),
     ITEMS.c.keywords,
     ITEMS.c.sources,
     ITEMS.c.raw,

@@ -108,6 +108,18 @@ def _newton(z: Array, y: Array, l2: float, steps: int = 30) -> Array:
     return w
 
 
+def platt_calibration(decision: Array, y: NDArray[np.int_], fpr_target: float) -> dict[str, float]:
+    """Platt's (a, b) fitted on held-out decision values, and the threshold: the calibrated
+    score that at most ``fpr_target`` of the real (label 0) values reach, never below 0.5."""
+    a, b = fit_platt(decision, y)
+    real = 1 / (1 + np.exp(-(a * decision[y == 0] + b)))
+    return {
+        "platt_a": a,
+        "platt_b": b,
+        "threshold": float(max(0.5, np.quantile(real, 1 - fpr_target))),
+    }
+
+
 def fit_platt(decision: Array, y: NDArray[np.int_]) -> tuple[float, float]:
     """Platt's sigmoid (a, b) mapping decision values to probabilities, with his label smoothing."""
     pos, neg = int(y.sum()), int(len(y) - y.sum())

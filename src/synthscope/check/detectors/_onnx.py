@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthscope.check.detectors._linear import write_atomic
 from synthscope.errors import InputError
 
 
@@ -47,6 +48,11 @@ class CalibratedOnnx:
         self.session()
         a, b = self.calibration["platt_a"], self.calibration["platt_b"]
         return np.asarray(1 / (1 + np.exp(-(a * np.asarray(logit, np.float64) + b))))
+
+    def save(self, path: Path) -> None:
+        """Write the model (bytes or a copy of its file) to ``path`` atomically."""
+        source = self.source
+        write_atomic(path, source if isinstance(source, bytes) else source.read_bytes())
 
     @property
     def threshold(self) -> float:

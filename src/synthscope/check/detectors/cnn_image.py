@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from synthscope.check._datasets import EXTRA_REAL
 from synthscope.check.detectors._borders import cut_flat_borders
-from synthscope.check.detectors._linear import fit_platt, write_atomic
+from synthscope.check.detectors._linear import platt_calibration
 from synthscope.check.detectors._load import Loaded
-from synthscope.check.detectors._onnx import load_session
+from synthscope.check.detectors._onnx import CalibratedOnnx
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
 
@@ -48,23 +48,16 @@ class CnnImageDetector(Detector, Trainable):
 
     def __init__(self, model_path: Path | None = None) -> None:
         self.model_path = model_path or MODELS / self.model_file
-
-    def _session(self) -> Any:
-        if not hasattr(self, "session_"):
-            self.session_, self.calibration_ = load_session(
-                getattr(self, "onnx_", None), self.model_path
-            )
-        return self.session_
+        self.model = CalibratedOnnx(self.model_path)
 
     @property
     def threshold(self) -> float:
-        self._session()
-        return float(self.calibration_["threshold"])
+        return self.model.threshold
 
     def logit(self, img: Any) -> tuple[float, NDArray[np.float32], int, int]:
         """Mean logit over the patch grid, the per-patch logits and the grid shape."""
         patches, rows, cols = grid_patches(img)
-        out = self._session().run(["logit"], {"patches": patches})[0][:, 0]
+        out = self.model.session().run(["logit"], {"patches": patches})[0][:, 0]
         return float(out.mean()), out, rows, cols
 
     def predict(self, media: Loaded) -> DetectorFinding:
@@ -72,15 +65,10 @@ class CnnImageDetector(Detector, Trainable):
         if min(img.size) < PATCH:
             return self.finding(None, f"the image is smaller than {PATCH} px on a side")
         mean, per_patch, rows, cols = self.logit(img)
-        heat = self._proba(per_patch).reshape(rows, cols).round(3).tolist()
+        heat = self.model.proba(per_patch).reshape(rows, cols).round(3).tolist()
         return self.finding(
-            float(self._proba(np.array(mean))), threshold=self.threshold, patch_score_grid=heat
+            float(self.model.proba(mean)), threshold=self.threshold, patch_score_grid=heat
         )
-
-    def _proba(self, logit: NDArray[Any]) -> NDArray[np.float64]:
-        self._session()
-        a, b = self.calibration_["platt_a"], self.calibration_["platt_b"]
-        return np.asarray(1 / (1 + np.exp(-(a * logit.astype(np.float64) + b))))
 
     def fit(
         self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
@@ -91,28 +79,20 @@ class CnnImageDetector(Detector, Trainable):
         held = _calibration_part(groups or [str(i) for i in range(len(samples))])
         train = [i for i in range(len(samples)) if i not in held]
         net = train_network([images[i] for i in train], [labels[i] for i in train])
-        self.onnx_ = export_onnx(net, {"platt_a": 1.0, "platt_b": 0.0, "threshold": 0.5})
+        self.model = CalibratedOnnx(
+            export_onnx(net, {"platt_a": 1.0, "platt_b": 0.0, "threshold": 0.5})
+        )
         logits = np.array([self.logit(images[i])[0] for i in sorted(held)])
         y = np.array([labels[i] for i in sorted(held)])
         if len(set(y.tolist())) < 2:
             raise UsageError(
                 "The calibration part needs both classes.", zh="校准部分需要两类样本。"
             )
-        a, b = fit_platt(logits, y)
-        real = 1 / (1 + np.exp(-(a * logits[y == 0] + b)))
-        calibration = {
-            "platt_a": a,
-            "platt_b": b,
-            "threshold": float(max(0.5, np.quantile(real, 1 - FPR_TARGET))),
-        }
-        self.onnx_ = export_onnx(net, calibration)
-        del self.session_
+        self.model = CalibratedOnnx(export_onnx(net, platt_calibration(logits, y, FPR_TARGET)))
         return self
 
     def save(self, path: Path) -> None:
-        if not hasattr(self, "onnx_"):
-            self.onnx_ = self.model_path.read_bytes()
-        write_atomic(path, self.onnx_)
+        self.model.save(path)
 
     @classmethod
     def examples(cls) -> list[tuple[Detector, Loaded]]:

@@ -16,9 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._blend import to_input, training_face
-from synthscope.check.detectors._linear import fit_platt, write_atomic
+from synthscope.check.detectors._linear import platt_calibration
 from synthscope.check.detectors._load import Loaded
-from synthscope.check.detectors._onnx import load_session
+from synthscope.check.detectors._onnx import CalibratedOnnx
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
 
@@ -34,19 +34,12 @@ class FaceBlendDetector(Detector, Trainable):
 
     def __init__(self, model_path: Path | None = None) -> None:
         self.model_path = model_path or MODELS / self.model_file
-
-    def _session(self) -> Any:
-        if not hasattr(self, "session_"):
-            self.session_, self.calibration_ = load_session(
-                getattr(self, "onnx_", None), self.model_path
-            )
-        return self.session_
+        self.model = CalibratedOnnx(self.model_path)
 
     @property
     def threshold(self) -> float:
         """The calibrated score at or above which a face counts as blended."""
-        self._session()
-        return float(self.calibration_["threshold"])
+        return self.model.threshold
 
     def logits(self, crops: list[NDArray[np.float32]]) -> NDArray[np.float64]:
         """Mean of the plain and mirrored logits of CROP_SIDE RGB float crops."""
@@ -54,14 +47,13 @@ class FaceBlendDetector(Detector, Trainable):
             return np.zeros(0)
         x = np.stack([to_input(c) for c in crops])
         both = np.concatenate([x, x[..., ::-1]])
-        out = self._session().run(["logit"], {"faces": np.ascontiguousarray(both)})[0][:, 0]
+        session = self.model.session()
+        out = session.run(["logit"], {"faces": np.ascontiguousarray(both)})[0][:, 0]
         return np.asarray((out[: len(crops)] + out[len(crops) :]) / 2, np.float64)
 
     def proba(self, logits: NDArray[np.float64]) -> NDArray[np.float64]:
         """Calibrated probabilities of ``logits``."""
-        self._session()
-        a, b = self.calibration_["platt_a"], self.calibration_["platt_b"]
-        return np.asarray(1 / (1 + np.exp(-(a * logits + b))))
+        return self.model.proba(logits)
 
     def score_region(self, crop: Any) -> float:
         """Calibrated score of one face crop (an RGB PIL image, CROP_SIDE square)."""
@@ -104,13 +96,13 @@ class FaceBlendDetector(Detector, Trainable):
         held = found[::HOLD_EVERY]
         train = [f for i, f in enumerate(found) if i % HOLD_EVERY]
         net = train_network(train)
-        self.onnx_ = export_onnx(net, {"platt_a": 1.0, "platt_b": 0.0, "threshold": 0.5})
-        self.calibrate(held)
-        self.onnx_ = export_onnx(net, self.calibration_)
-        del self.session_
+        self.model = CalibratedOnnx(
+            export_onnx(net, {"platt_a": 1.0, "platt_b": 0.0, "threshold": 0.5})
+        )
+        self.model = CalibratedOnnx(export_onnx(net, self.calibration(held)))
         return self
 
-    def calibrate(self, held: list[tuple[NDArray[np.float32], Any]]) -> None:
+    def calibration(self, held: list[tuple[NDArray[np.float32], Any]]) -> dict[str, float]:
         """Platt scaling on held-out real faces against their self-blends (degraded alike)."""
         from synthscope.check.detectors._blend import degrade, self_blend
 
@@ -119,18 +111,10 @@ class FaceBlendDetector(Detector, Trainable):
         fakes = [degrade(self_blend(a, box, rng), rng) for a, box in held for _ in range(3)]
         logits = self.logits(reals + fakes)
         y = np.array([0] * len(reals) + [1] * len(fakes))
-        a, b = fit_platt(logits, y)
-        real = 1 / (1 + np.exp(-(a * logits[y == 0] + b)))
-        self.calibration_ = {
-            "platt_a": a,
-            "platt_b": b,
-            "threshold": float(max(0.5, np.quantile(real, 1 - FPR_TARGET))),
-        }
+        return platt_calibration(logits, y, FPR_TARGET)
 
     def save(self, path: Path) -> None:
-        if not hasattr(self, "onnx_"):
-            self.onnx_ = self.model_path.read_bytes()
-        write_atomic(path, self.onnx_)
+        self.model.save(path)
 
     @classmethod
     def examples(cls) -> list[tuple[Detector, Loaded]]:

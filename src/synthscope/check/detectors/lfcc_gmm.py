@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from synthscope.check.detectors._gmm import Gmm, fit_gmm
 from synthscope.check.detectors._lfcc import HOP, RATE, frames, lfcc, voiced
-from synthscope.check.detectors._linear import fit_platt, write_atomic
+from synthscope.check.detectors._linear import platt_calibration, write_atomic
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import InputError, UsageError
@@ -101,10 +101,8 @@ class LfccGmmDetector(Detector, Trainable):
             )
         oof = self._out_of_fold(feats, y, g)
         self.model_ = self._fit_gmms(feats, y)
-        a, b = fit_platt(oof, y)
-        self.model_.update(platt_a=np.array(a), platt_b=np.array(b))
-        real = 1 / (1 + np.exp(-(a * oof[y == 0] + b)))
-        self.model_["threshold"] = np.array(max(0.5, float(np.quantile(real, 1 - FPR_TARGET))))
+        calibration = platt_calibration(oof, y, FPR_TARGET)
+        self.model_.update({name: np.array(v) for name, v in calibration.items()})
         return self
 
     def _out_of_fold(self, feats: list[Array], y: NDArray[np.int_], groups: list[str]) -> Array:

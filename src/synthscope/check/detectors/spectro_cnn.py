@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.check.detectors._linear import fit_platt, write_atomic
+from synthscope.check.detectors._linear import platt_calibration
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._onnx import CalibratedOnnx
 from synthscope.check.detectors._spectro import (
@@ -102,12 +102,7 @@ class SpectroCnnDetector(Detector, Trainable):
             raise UsageError(
                 "The calibration part needs both classes.", zh="校准部分需要两类样本。"
             )
-        a, b = fit_platt(logits, y)
-        real = 1 / (1 + np.exp(-(a * logits[y == 0] + b)))
-        threshold = float(max(0.5, np.quantile(real, 1 - FPR_TARGET)))
-        self.model = CalibratedOnnx(
-            export_onnx(net, {"platt_a": a, "platt_b": b, "threshold": threshold})
-        )
+        self.model = CalibratedOnnx(export_onnx(net, platt_calibration(logits, y, FPR_TARGET)))
         return self
 
     def _mean_logit(self, media: Loaded) -> float | None:
@@ -117,8 +112,7 @@ class SpectroCnnDetector(Detector, Trainable):
         return float(self.model.logits(chunks[voiced]).mean())
 
     def save(self, path: Path) -> None:
-        source = self.model.source
-        write_atomic(path, source if isinstance(source, bytes) else source.read_bytes())
+        self.model.save(path)
 
     @classmethod
     def examples(cls) -> list[tuple[Detector, Loaded]]:
