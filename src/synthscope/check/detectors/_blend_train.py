@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from synthscope.check.detectors._blend import INPUT, Array, Box, degrade, self_blend, to_input
-from synthscope.check.detectors._torch_train import export_calibrated, require_torch
+from synthscope.check.detectors._torch_train import export_calibrated, require_torch, train_step
 
 STEPS, BATCH = 1000, 32
 
@@ -62,11 +62,7 @@ def train_network(faces: list[tuple[Array, Box]], steps: int = STEPS) -> Any:
     net.train()
     for step in range(steps):
         x, y = batch(faces, rng)
-        opt.zero_grad()
-        loss = loss_fn(net(torch.from_numpy(x))[:, 0], torch.from_numpy(y))
-        loss.backward()
-        opt.step()
-        sched.step()
+        loss = train_step(net, opt, sched, loss_fn, x, y)
         if step % 50 == 0:
             print(f"face-blend step {step}/{steps} loss {float(loss.detach()):.3f}", flush=True)
     return net.eval()

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from synthscope.check.detectors._simulate import blur, jpeg, resize
-from synthscope.check.detectors._torch_train import export_calibrated, require_torch
+from synthscope.check.detectors._torch_train import export_calibrated, require_torch, train_step
 from synthscope.errors import UsageError
 
 PATCH, EPOCHS, PATCHES_PER_IMAGE, BATCH, STEPS_PER_EPOCH = 64, 12, 8, 64, 80
@@ -163,12 +163,7 @@ def train_network(images: list[Any], labels: list[int], epochs: int = EPOCHS) ->
         net.train()
         for start in range(0, min(len(x), STEPS_PER_EPOCH * BATCH), BATCH):
             idx = order[start : start + BATCH]
-            opt.zero_grad()
-            loss = loss_fn(net(torch.from_numpy(x[idx]))[:, 0], torch.from_numpy(y[idx]))
-            loss.backward()
-            opt.step()
-            if sched.last_epoch < sched.total_steps - 1:
-                sched.step()
+            train_step(net, opt, sched, loss_fn, x[idx], y[idx])
     return net.eval()
 
 

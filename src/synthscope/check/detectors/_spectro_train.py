@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._spectro import BANDS, CHUNK, normalise
-from synthscope.check.detectors._torch_train import export_calibrated, require_torch
+from synthscope.check.detectors._torch_train import export_calibrated, require_torch, train_step
 from synthscope.check.detectors._vocode import griffin_lim, mel_smoothed
 from synthscope.errors import UsageError
 
@@ -103,12 +103,7 @@ def train_network(
             idx = order[step * BATCH : (step + 1) * BATCH]
             if len(idx) < 2:
                 break
-            opt.zero_grad()
-            loss = loss_fn(net(torch.from_numpy(x[idx]))[:, 0], torch.from_numpy(t[idx]))
-            loss.backward()
-            opt.step()
-            if sched.last_epoch < sched.total_steps - 1:
-                sched.step()
+            train_step(net, opt, sched, loss_fn, x[idx], t[idx])
     return net.eval()
 
 

@@ -29,6 +29,19 @@ def require_torch(detector: str) -> Any:
     return torch
 
 
+def train_step(net: Any, opt: Any, sched: Any, loss_fn: Any, x: Any, y: Any) -> Any:
+    """One optimiser step of ``net`` (one logit per row) on numpy inputs ``x`` and targets
+    ``y``; ``sched`` steps until its last step. Returns the loss tensor."""
+    torch = importlib.import_module("torch")
+    opt.zero_grad()
+    loss = loss_fn(net(torch.from_numpy(x))[:, 0], torch.from_numpy(y))
+    loss.backward()
+    opt.step()
+    if sched.last_epoch < sched.total_steps - 1:
+        sched.step()
+    return loss
+
+
 def export_calibrated(
     net: Any,
     example: tuple[int, ...],
