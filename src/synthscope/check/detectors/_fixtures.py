@@ -20,6 +20,16 @@ def noise_png(side: int = 128, seed: int = 0) -> bytes:
     return buf.getvalue()
 
 
+def face_images() -> list[tuple[bytes, str]]:
+    """Inputs for face detectors' contract examples: a crop-sized image, a large image without
+    a face, and one too small to score."""
+    return [
+        (noise_png(160, seed=3), "crop.png"),
+        (noise_png(640, seed=4), "no-face.png"),
+        (tiny_png(), "tiny.png"),
+    ]
+
+
 def tiny_png() -> bytes:
     """A 16x16 image: too small for any image detector to score."""
     from PIL import Image

@@ -47,10 +47,6 @@ class FaceSwapDetector(SpectralDetector):
 
     @classmethod
     def examples(cls) -> list[tuple[Detector, Loaded]]:
-        from synthscope.check.detectors._fixtures import noise_png, tiny_png
+        from synthscope.check.detectors._fixtures import face_images
 
-        return [
-            (cls(), Loaded(noise_png(160, seed=3), "crop.png")),
-            (cls(), Loaded(noise_png(640, seed=4), "no-face.png")),
-            (cls(), Loaded(tiny_png(), "tiny.png")),
-        ]
+        return [(cls(), Loaded(data, name)) for data, name in face_images()]
