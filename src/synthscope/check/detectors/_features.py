@@ -10,7 +10,7 @@ residual autocorrelation at small lags and cross-channel residual correlation.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,20 +18,51 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 CROP, BINS, LAGS = 256, 16, 8
 PEAKS = slice(2 * BINS, 2 * BINS + 9)  # where the up-sampling peak log-ratios sit in the vector
+# Columns of the vector by what they measure (the order of ``_crop_features``'s parts).
+_SIZES = {
+    "image-spectrum": BINS,
+    "residual-spectrum": BINS,
+    "upsampling-peaks": 9,
+    "residual-moments": 9,
+    "residual-autocorrelation": 2 * LAGS,
+    "channel-correlation": 3,
+}
+_STARTS = np.cumsum([0, *_SIZES.values()])
+FEATURE_GROUPS = {
+    "all": list(range(int(_STARTS[-1]))),
+    **{
+        name: list(range(int(start), int(start) + size))
+        for (name, size), start in zip(_SIZES.items(), _STARTS, strict=False)
+    },
+}
 
 
-def image_features(rgb: NDArray[np.float32]) -> Array:
+def image_features(rgb: NDArray[np.float32], groups: frozenset[str] | None = None) -> Array:
     """A fixed-length feature vector for an RGB float image (H, W, 3); sides >= 32 px.
 
+    ``groups`` (names of FEATURE_GROUPS) limits the work to those columns; the others are NaN.
     The last few results are remembered by a digest of the pixels: ``spectral`` and
     ``face-swap`` score the same region when an image holds no face, and pay for it once."""
-    key = hashlib.sha256(np.ascontiguousarray(rgb).data).digest() + repr(rgb.shape).encode()
+    wanted = frozenset(_SIZES) if groups is None or "all" in groups else groups
+    key = (
+        hashlib.sha256(np.ascontiguousarray(rgb).data).digest()
+        + repr((rgb.shape, sorted(wanted))).encode()
+    )
     if key not in _RECENT:
         crops = _crops(rgb)
-        _RECENT[key] = np.asarray(np.mean([_crop_features(c) for c in crops], axis=0))
+        _RECENT[key] = np.asarray(np.mean([_crop_features(c, wanted) for c in crops], axis=0))
         while len(_RECENT) > RECENT:
             _RECENT.pop(next(iter(_RECENT)))
     return _RECENT[key].copy()
+
+
+def groups_of(columns: list[int]) -> frozenset[str]:
+    """The feature groups that hold ``columns``."""
+    return frozenset(
+        name
+        for name, cols in FEATURE_GROUPS.items()
+        if name != "all" and not set(cols).isdisjoint(columns)
+    )
 
 
 RECENT = 4
@@ -47,22 +78,34 @@ def _crops(rgb: NDArray[np.float32]) -> list[NDArray[np.float32]]:
     return [rgb[t : t + side, s : s + side] for t in (0, h - side) for s in (0, w - side)]
 
 
-def _crop_features(rgb: NDArray[np.float32]) -> Array:
+def _crop_features(rgb: NDArray[np.float32], wanted: frozenset[str]) -> Array:
     rgb64 = rgb.astype(np.float64)
     luma = np.array([0.299, 0.587, 0.114])
-    gray = rgb64 @ luma
     res_rgb = [_residual(np.ascontiguousarray(rgb64[..., c])) for c in range(3)]
-    # the residual is linear: the grey of the channel residuals is the residual of the grey
-    res = _clipped(sum(w * r for w, r in zip(luma, res_rgb, strict=True)))
-    parts = [
-        _radial(_power(gray)),
-        _radial(_power(res)),
-        _peaks(_power(res)),
-        _moments(res),
-        _autocorr(res),
-        _channel_corr(res_rgb),
-    ]
-    return np.concatenate(parts)
+
+    @cache
+    def res() -> Array:
+        # the residual is linear: the grey of the channel residuals is the residual of the grey
+        return _clipped(sum(w * r for w, r in zip(luma, res_rgb, strict=True)))
+
+    @cache
+    def res_power() -> Array:
+        return _power(res())
+
+    parts = {
+        "image-spectrum": lambda: _radial(_power(rgb64 @ luma)),
+        "residual-spectrum": lambda: _radial(res_power()),
+        "upsampling-peaks": lambda: _peaks(res_power()),
+        "residual-moments": lambda: _moments(res()),
+        "residual-autocorrelation": lambda: _autocorr(res()),
+        "channel-correlation": lambda: _channel_corr(res_rgb),
+    }
+    return np.concatenate(
+        [
+            parts[name]() if name in wanted else np.full(size, np.nan)
+            for name, size in _SIZES.items()
+        ]
+    )
 
 
 def _residual(x: Array) -> Array:

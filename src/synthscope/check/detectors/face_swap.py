@@ -28,6 +28,7 @@ class FaceSwapDetector(SpectralDetector):
     version = "1"
     model_file = "face-swap.json"
     simulate = False
+    select = False  # DFDC's groups are videos, not generators: nothing to choose between
 
     def prepare(self, img: Any) -> tuple[Any, dict[str, Any]]:
         if min(img.size) < MIN_SIDE:
