@@ -89,3 +89,24 @@ def test_video_detector_gives_a_timeline_on_a_reference_clip(reference_data: Pat
     (track,) = [t for t in finding["evidence"]["tracks"] if t["id"] == finding["evidence"]["track"]]
     assert {"residual_jitter", "box_jitter", "face_change"} <= set(track)
     assert track["n"] >= 20 and finding["evidence"]["scene_cuts"] == []
+
+
+def test_face_crop_check_tells_tight_face_crops_from_pictures_without_faces(
+    reference_data: Path,
+) -> None:
+    """face-swap scores a small picture without a detectable face only when ``is_face_crop``
+    confirms it: most DFDC crops must pass, no CNNDetection scene (all but stargan's faces)."""
+    from synthscope.check.detectors._borders import cut_flat_borders
+    from synthscope.check.detectors._faces import is_face_crop, largest_face
+
+    crops = sorted(pack(reference_data, "media/images/dfdc-faces").rglob("*.jpg"))
+    confirmed = [is_face_crop(Loaded.open(p).image()) for p in crops]
+    assert sum(confirmed) >= 0.8 * len(crops)
+    scenes = [
+        p
+        for p in sorted(pack(reference_data, "media/images/cnndetection").rglob("*_*_*.jpg"))
+        if "stargan" not in p.name
+    ]
+    for path in scenes:
+        img = cut_flat_borders(Loaded.open(path).image())
+        assert largest_face(img, min_face=64) is not None or not is_face_crop(img), path
