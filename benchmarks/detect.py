@@ -7,7 +7,7 @@ the same run as its anchor: a ResNet-50-shaped network (224 px, batch 8, fp32) e
 PyTorch to ONNX and run by onnxruntime on the same two cores (needs the ``train`` extra).
 
 Usage: ``python benchmarks/detect.py [--data ../shared/data] [--reports DIR] [--skip-speed]
-[--sections image,face,video,audio,speed|image-speed]``.
+[--sections image,face,stability,video,audio,speed|image-speed]``.
 ``--reports DIR`` reuses (or writes) the cross-validation JSON reports in DIR
 (``synthscope evaluate --cv --robustness --out DIR/<detector>-<pack>.json`` writes the same files;
 image detectors add ``--extra-real`` for each folder of ``EXTRA_REAL``).
@@ -120,6 +120,62 @@ def _fpr_rows(data: Path, report: dict[str, Any], name: str) -> list[Row]:
     ]
 
 
+def _claim(score: float | None) -> str:
+    from synthscope.check.detector_evidence import HIGH, LOW
+
+    if score is None:
+        return "none"
+    return "likely_synthetic" if score >= HIGH else "likely_authentic" if score <= LOW else "band"
+
+
+def stability_rows(data: Path) -> list[Row]:
+    """How often a JPEG 75 re-save changes what ``check``'s default image detectors claim, and
+    how often a real picture gets "likely synthetic" from any of them (the two complaints the
+    issue names). Shipped models, every image of the packs (most were trained on: optimistic)."""
+    import io
+
+    from synthscope.check.detector_evidence import _default_names
+    from synthscope.check.detectors import detect
+    from synthscope.check.detectors._simulate import jpeg
+
+    names = [n for n in _default_names() if "image" in detector_class(n).kinds]
+    packs = sorted((data / "media/images").rglob("*.jpg"))  # <pack>/{real,fake}/ only: the
+    files = (
+        [p for p in packs if p.parent.name in {"real", "fake"}]
+        + [  # others are placeholders
+            s.path for s in real_images([data / e for e in EXTRA_REAL[1:]])
+        ]
+    )
+    flips = total = real_flagged = reals = 0
+    for path in files:
+        media = Loaded.open(path)
+        buf = io.BytesIO()
+        jpeg(media.image(), 75).save(buf, "PNG")
+        again = Loaded(buf.getvalue(), path.name)
+        before = {f["name"]: _claim(f["score"]) for f in detect(media, names)}
+        after = {f["name"]: _claim(f["score"]) for f in detect(again, names)}
+        total += len(before)
+        flips += sum(before[n] != after.get(n) for n in before)
+        if "fake" not in path.parts:  # the packs' fakes sit in fake/; the other packs are real
+            reals += 1
+            real_flagged += "likely_synthetic" in before.values()
+    return [
+        (
+            "info: claims of check's default image detectors that change after a JPEG 75 re-save",
+            f"{flips / total:.3f} ({flips} of {total} detector claims on {len(files)} pictures; "
+            "claim = likely_synthetic / inconclusive band / likely_authentic / no score)",
+            "info",
+            "python benchmarks/detect.py --sections stability",
+        ),
+        (
+            "info: real pictures that any default image detector calls likely synthetic",
+            f"{real_flagged / reals:.3f} ({real_flagged} of {reals}; shipped models, in-sample)",
+            "info",
+            "python benchmarks/detect.py --sections stability",
+        ),
+    ]
+
+
 def face_rows(data: Path, reports: Path | None) -> list[Row]:
     pack = data / "media/images/dfdc-faces"
     report = _cv("face-swap", pack, reports)
@@ -208,8 +264,8 @@ def main() -> None:
     parser.add_argument("--skip-image", action="store_true", help="no image or face rows")
     parser.add_argument(
         "--sections",
-        default="image,face,video,audio,speed",
-        help="comma-separated: image, face, video, audio, speed (all) or image-speed",
+        default="image,face,stability,video,audio,speed",
+        help="comma-separated: image, face, stability, video, audio, speed (all) or image-speed",
     )
     args = parser.parse_args()
     rows: list[Row] = []
@@ -220,6 +276,8 @@ def main() -> None:
         rows += image_rows(args.data, args.reports, name)
     if "face" in sections:
         rows += face_rows(args.data, args.reports)
+    if "stability" in sections:
+        rows += stability_rows(args.data)
     if "video" in sections:
         rows += video_rows(args.data)
     for name in args.audio_detectors.split(",") if "audio" in sections else []:
