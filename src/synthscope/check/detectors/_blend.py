@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.check.detectors._faces import CROP_SIDE, MARGIN, largest_face
+from synthscope.check.detectors._faces import CROP_SIDE, MARGIN, is_face_crop, largest_face
 
 Box = tuple[float, float, float, float]
 Array = NDArray[np.float32]
@@ -37,13 +37,14 @@ def face_crop_box(img: Any, box: tuple[int, int, int, int]) -> tuple[Any, Box]:
     return crop, ((x - left) * sx, (y - top) * sy, w * sx, h * sy)
 
 
-def training_face(img: Any) -> tuple[Any, Box] | None:
-    """A face crop and its face box from a real picture; a small picture with no detectable face
-    counts as a crop already (face in the middle); a large one with no face gives None."""
+def training_face(img: Any, confirm: bool = False) -> tuple[Any, Box] | None:
+    """A face crop and its face box from a picture; a small picture with no detectable face
+    counts as a crop already (face in the middle) -- with ``confirm``, only when
+    ``_faces.is_face_crop`` finds it to be one; a large one with no face gives None."""
     box = largest_face(img)
     if box is not None:
         return face_crop_box(img, box)
-    if max(img.size) > SMALL_CROP:
+    if max(img.size) > SMALL_CROP or (confirm and not is_face_crop(img)):
         return None
     inner = CROP_SIDE * 0.85  # the face crops in the packs are tight
     offset = (CROP_SIDE - inner) / 2
