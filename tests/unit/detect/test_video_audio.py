@@ -139,8 +139,11 @@ def test_face_blend_fits_on_real_faces_only_and_exports_a_calibrated_model(
     det.fit(reals + fakes, [0] * 12 + [1])
     assert 0.5 <= det.threshold <= 1.0
     det.save(det.model_path)
-    score = FaceBlendDetector(model_path=det.model_path).predict(reals[0]).score
-    assert score is not None and 0.0 <= score <= 1.0
+    shipped = FaceBlendDetector(model_path=det.model_path)
+    crop = training_face(reals[0].image())
+    assert crop is not None
+    assert 0.0 <= shipped.score_region(crop[0]) <= 1.0
+    assert shipped.predict(reals[0]).score is None  # noise is no face when scoring
 
 
 def test_face_blend_refuses_too_few_faces() -> None:
