@@ -21,8 +21,8 @@ def noise_png(side: int = 128, seed: int = 0) -> bytes:
 
 
 def face_images() -> list[tuple[bytes, str]]:
-    """Inputs for face detectors' contract examples: a crop-sized image, a large image without
-    a face, and one too small to score."""
+    """Inputs for face detectors' contract examples: a crop-sized image and a large image, both
+    without a face (no score, with the reason), and one too small to score."""
     return [
         (noise_png(160, seed=3), "crop.png"),
         (noise_png(640, seed=4), "no-face.png"),
