@@ -30,6 +30,8 @@ def test_spectral_trains_and_separates_upsampled_images(image_folder: Path, tmp_
     det = SpectralDetector(model_path=model)
     fake = det.predict(Loaded.open(image_folder / "fake" / "f0.png"))
     assert fake.score is not None and len(fake.evidence["residual_heatmap_8x8"]) == 8
+    assert all(-1 <= v <= 1 for v in fake.evidence["channel_residual_correlation_rg_gb_rb"])
+    assert len(fake.evidence["channel_residual_correlation_rg_gb_rb"]) == 3
 
 
 def test_cross_validation_never_scores_with_a_model_that_saw_the_sample(image_folder: Path) -> None:
