@@ -42,7 +42,7 @@ class LinearModel:
 
     def proba(self, x: Array) -> Array:
         """Calibrated probabilities of the positive (synthetic) class."""
-        return _sigmoid(self.platt_a * self.decision(x) + self.platt_b)
+        return sigmoid(self.platt_a * self.decision(x) + self.platt_b)
 
     def save(self, path: Path) -> None:
         """Write the model as JSON, atomically."""
@@ -73,7 +73,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _sigmoid(v: Array) -> Array:
+def sigmoid(v: Array) -> Array:
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(v, -40, 40))))
 
 
@@ -98,7 +98,7 @@ def _newton(z: Array, y: Array, l2: float, steps: int = 30) -> Array:
     reg = np.full(a.shape[1], l2)
     reg[-1] = 1e-6
     for _ in range(steps):
-        p = _sigmoid(a @ w)
+        p = sigmoid(a @ w)
         grad = a.T @ (p - y) + reg * w
         hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(reg)
         step = np.linalg.solve(hess, grad)
@@ -141,7 +141,7 @@ def fit_calibrated(
     Raises:
         UsageError: fewer than two classes.
     """
-    folds = _folds(groups, len(y))
+    folds = group_folds(groups, len(y))
     oof = np.zeros(len(y))
     for held in folds:
         train = np.setdiff1d(np.arange(len(y)), held)
@@ -150,12 +150,14 @@ def fit_calibrated(
         oof[held] = fit_logistic(x[train], y[train], l2).decision(x[held])
     model = fit_logistic(x, y, l2)
     model.platt_a, model.platt_b = fit_platt(oof, y)
-    real = _sigmoid(model.platt_a * oof[y == 0] + model.platt_b)
+    real = sigmoid(model.platt_a * oof[y == 0] + model.platt_b)
     model.threshold = float(max(0.5, np.quantile(real, 1 - fpr_target)))
     return model
 
 
-def _folds(groups: list[str], n: int) -> list[NDArray[np.int_]]:
+def group_folds(groups: list[str], n: int) -> list[NDArray[np.int_]]:
+    """Held-out index sets: one per group when there are 3-12 groups, five buckets of whole
+    groups when there are more, otherwise five interleaved folds."""
     names = sorted(set(groups))
     g = np.array(groups)
     if 3 <= len(names) <= 12:

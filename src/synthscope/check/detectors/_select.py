@@ -28,10 +28,10 @@ from numpy.typing import NDArray
 from synthscope.check._metrics import roc_auc
 from synthscope.check.detectors._linear import (
     LinearModel,
-    _folds,
-    _sigmoid,
     fit_logistic,
     fit_platt,
+    group_folds,
+    sigmoid,
     write_atomic,
 )
 from synthscope.errors import InputError, UsageError
@@ -79,7 +79,7 @@ class NearestRealModel:
 
     def proba(self, x: Array) -> Array:
         """Calibrated probabilities of the positive (synthetic) class."""
-        return _sigmoid(self.platt_a * self.decision(x) + self.platt_b)
+        return sigmoid(self.platt_a * self.decision(x) + self.platt_b)
 
     def save(self, path: Path) -> None:
         """Write the model as JSON (``"kind": "nearest-real"``), atomically."""
@@ -204,7 +204,7 @@ def fit_selected(
     # A negative slope would turn the ranking the candidate was chosen for upside down; no
     # slope at all says honestly that the calibration rows could not be told apart.
     calib.platt_a, calib.platt_b = (a, b) if a > 0 else (0.0, _logit(float(y[paired].mean())))
-    real = _sigmoid(calib.platt_a * oof[judged & (y == 0)] + calib.platt_b)
+    real = sigmoid(calib.platt_a * oof[judged & (y == 0)] + calib.platt_b)
     calib.threshold = float(max(0.5, np.quantile(real, 1 - fpr_target)))
     model.selection = {
         "chosen": f"{scorer}/{name}",
@@ -230,7 +230,7 @@ def _out_of_fold(
     question the calibration must answer (an unseen generator beside its own reals); the other
     real pictures (groups without fakes) are held out in five buckets of whole groups, so the
     threshold also sees reals from sources it was not fitted on. Otherwise the folds of
-    :func:`_linear._folds` over every row."""
+    :func:`_linear.group_folds` over every row."""
     oof = np.zeros(len(y))
     judged = np.zeros(len(y), dtype=bool)
     g = np.array(groups)
@@ -241,7 +241,7 @@ def _out_of_fold(
         folds = [np.flatnonzero((g == gen) & ~made) for gen in generators]
         folds += [others[bucket == k] for k in range(5)]
     else:
-        folds = _folds(groups, len(y))
+        folds = group_folds(groups, len(y))
     for held in folds:
         train = np.setdiff1d(np.arange(len(y)), held)
         if len(held) == 0 or len(set(y[train].tolist())) < 2:
