@@ -66,6 +66,18 @@ def _summary(result: dict[str, Any], lang: str) -> str:
         )
     ]
     lines += [f"  - {reason}" for reason in verdict["reasons"]]
+    # A detector that could not score says why, so "no evidence" is never a silent gap.
+    lines += [
+        "  - "
+        + msg(
+            "check_no_score",
+            lang,
+            name=d["name"],
+            reason=d.get("reason_zh" if lang == "zh" else "reason") or d.get("reason", ""),
+        )
+        for d in result.get("detectors", [])
+        if d.get("score") is None
+    ]
     return "\n".join(lines)
 
 

@@ -40,6 +40,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "keyword_sets": {"en": "Keyword sets:", "zh": "关键词集："},
     "check_line": {"en": "{file}: {verdict}", "zh": "{file}：{verdict}"},
+    "check_no_score": {
+        "en": "Detector {name} gave no score: {reason}.",
+        "zh": "检测器 {name} 无得分：{reason}。",
+    },
     "check_error": {"en": "{file}: not checked: {message}", "zh": "{file}：未检查：{message}"},
     "verdict_synthetic": {"en": "synthetic", "zh": "合成内容"},
     "verdict_likely_synthetic": {"en": "likely synthetic", "zh": "可能为合成内容"},

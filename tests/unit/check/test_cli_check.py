@@ -121,3 +121,20 @@ def test_truncated_or_lying_files_give_error_objects(
     code, text, err = run(capsys, "check", "--json", str(path))
     record = json.loads(text)
     assert code == 3 and record["error"]["code"] == 3 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "Detector spectral gave no score: the image is smaller than 64 px on a side."),
+     ("zh", "检测器 spectral 无得分：图像边长小于 64 像素。")],
+)  # fmt: skip
+def test_text_output_says_why_a_detector_gave_no_score(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lang: str, expected: str
+) -> None:
+    from PIL import Image
+
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (20, 20), (1, 2, 3)).save(tiny)
+    code, text, _ = run(capsys, "--lang", lang, "check", str(tiny))
+    assert code == 0
+    assert f"  - {expected}" in text.splitlines()

@@ -48,3 +48,11 @@ def test_training_still_takes_small_pictures_as_crops() -> None:
     # training reads pictures the user says hold faces; only scoring asks for confirmation
     assert training_face(scene()) is not None
     assert training_face(scene(), confirm=True) is None
+
+
+def test_a_detector_without_a_score_says_why_in_both_languages() -> None:
+    tiny = Image.new("RGB", (20, 20), (1, 2, 3))
+    findings = {f["name"]: f for f in detect(Loaded(_png(tiny), "t.png"), ["spectral"])}
+    assert findings["spectral"]["score"] is None
+    assert "64 px" in findings["spectral"]["reason"]
+    assert "64 像素" in findings["spectral"]["reason_zh"]

@@ -92,7 +92,7 @@ def _run(detector: Detector, media: Loaded) -> DetectorFinding:
     try:
         return detector.predict(media)
     except InputError as exc:
-        return detector.finding(None, str(exc))
+        return detector.finding(None, str(exc), zh=exc.localized("zh"))
 
 
 def detect_file(path: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:

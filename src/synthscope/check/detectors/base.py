@@ -34,9 +34,11 @@ class DetectorFinding:
     score: float | None
     evidence: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
+    reason_zh: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The CONTRACTS.md ``detectors[]`` shape (``reason`` only when there is no score)."""
+        """The CONTRACTS.md ``detectors[]`` shape (``reason`` and its Chinese ``reason_zh`` only
+        when there is no score)."""
         out: dict[str, Any] = {
             "name": self.name,
             "version": self.version,
@@ -45,6 +47,7 @@ class DetectorFinding:
         }
         if self.score is None:
             out["reason"] = self.reason or "no score"
+            out["reason_zh"] = self.reason_zh or out["reason"]
         return out
 
 
@@ -77,10 +80,10 @@ class Detector(ABC):
         """Instances and generated inputs the contract suite runs (offline, no reference data)."""
 
     def finding(
-        self, score: float | None, reason: str | None = None, **evidence: Any
+        self, score: float | None, reason: str | None = None, zh: str | None = None, **evidence: Any
     ) -> DetectorFinding:
-        """A :class:`DetectorFinding` from this detector."""
-        return DetectorFinding(self.name, self.version, score, evidence, reason)
+        """A :class:`DetectorFinding` from this detector; ``zh`` is ``reason`` in Chinese."""
+        return DetectorFinding(self.name, self.version, score, evidence, reason, zh)
 
 
 class Trainable(ABC):

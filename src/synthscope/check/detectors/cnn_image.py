@@ -63,7 +63,11 @@ class CnnImageDetector(Detector, Trainable):
     def predict(self, media: Loaded) -> DetectorFinding:
         img = cut_flat_borders(media.image())
         if min(img.size) < PATCH:
-            return self.finding(None, f"the image is smaller than {PATCH} px on a side")
+            return self.finding(
+                None,
+                f"the image is smaller than {PATCH} px on a side",
+                zh=f"图像边长小于 {PATCH} 像素",
+            )
         mean, per_patch, rows, cols = self.logit(img)
         heat = self.model.proba(per_patch).reshape(rows, cols).round(3).tolist()
         return self.finding(

@@ -69,7 +69,7 @@ class FaceBlendDetector(Detector, Trainable):
         # without a face would otherwise be scored as a face crop).
         face = training_face(img, confirm=True)
         if face is None:
-            return self.finding(None, "no face found in the image")
+            return self.finding(None, "no face found in the image", zh="图中未找到人脸")
         crop, box = face
         return self.finding(
             self.score_region(crop),

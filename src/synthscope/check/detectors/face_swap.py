@@ -34,7 +34,8 @@ class FaceSwapDetector(SpectralDetector):
     def prepare(self, img: Any) -> tuple[Any, dict[str, Any]]:
         if min(img.size) < MIN_SIDE:
             raise NoScore(
-                f"the image is smaller than {MIN_SIDE} px on a side, too small for a face"
+                f"the image is smaller than {MIN_SIDE} px on a side, too small for a face",
+                f"图像边长小于 {MIN_SIDE} 像素，太小，无法容纳人脸",
             )
         img = cut_flat_borders(img)
         box = largest_face(img, min_face=MIN_FACE)
@@ -42,7 +43,7 @@ class FaceSwapDetector(SpectralDetector):
             return face_crop(img, box), {"face_box": list(box)}
         if max(img.size) <= CROP_MAX_SIDE and is_face_crop(img):
             return img, {"face_box": None, "note": "the image is a tight face crop"}
-        raise NoScore("no face found in the image")
+        raise NoScore("no face found in the image", "图中未找到人脸")
 
     @classmethod
     def examples(cls) -> list[tuple[Detector, Loaded]]:

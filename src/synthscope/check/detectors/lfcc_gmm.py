@@ -58,7 +58,9 @@ class LfccGmmDetector(Detector, Trainable):
         feats = _features(media)
         if len(feats) < MIN_VOICED:
             return self.finding(
-                None, "less than half a second of voiced audio (silent or too short)"
+                None,
+                "less than half a second of voiced audio (silent or too short)",
+                zh="有声音频不足 0.5 秒（静音或过短）",
             )
         llr = self._llr(feats)
         m = self._model()

@@ -66,7 +66,10 @@ class SpectralDetector(Detector, Trainable):
         """
         img = cut_flat_borders(img)
         if min(img.size) < MIN_SIDE:
-            raise NoScore(f"the image is smaller than {MIN_SIDE} px on a side")
+            raise NoScore(
+                f"the image is smaller than {MIN_SIDE} px on a side",
+                f"图像边长小于 {MIN_SIDE} 像素",
+            )
         return img, {}
 
     def score_region(self, img: Any) -> float:
@@ -94,7 +97,7 @@ class SpectralDetector(Detector, Trainable):
         try:
             region, evidence = self.prepare(media.image())
         except NoScore as why:
-            return self.finding(None, str(why))
+            return self.finding(None, why.en, zh=why.zh)
         rgb = np.asarray(region, dtype=np.float32)
         feats = self._features(rgb)
         evidence.update(_evidence(rgb, feats))
@@ -148,7 +151,12 @@ class SpectralDetector(Detector, Trainable):
 
 
 class NoScore(Exception):
-    """Raised by :meth:`SpectralDetector.prepare` when an image holds nothing to score."""
+    """Raised by :meth:`SpectralDetector.prepare` when an image holds nothing to score; says why
+    in English and Chinese."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en, self.zh = en, zh
 
 
 def _variants(

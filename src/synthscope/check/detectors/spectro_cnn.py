@@ -56,11 +56,17 @@ class SpectroCnnDetector(Detector, Trainable):
     def predict(self, media: Loaded) -> DetectorFinding:
         x = media.audio_16k()
         if len(x) < MIN_SAMPLES:
-            return self.finding(None, "shorter than the model's 1 s minimum")
+            return self.finding(
+                None, "shorter than the model's 1 s minimum", zh="短于模型所需的 1 秒"
+            )
         chunks, starts, voiced = speech_chunks(x)
         width = chunks.shape[3]
         if not voiced.any():
-            return self.finding(None, "no speech found (voice activity detection)")
+            return self.finding(
+                None,
+                "no speech found (voice activity detection)",
+                zh="未检测到语音（语音活动检测）",
+            )
         logits = self.model.logits(chunks[voiced])
         per_chunk = np.full(len(starts), np.nan)
         per_chunk[voiced] = self.model.proba(logits)

@@ -73,9 +73,14 @@ class VideoFaceDetector(Detector):
                 open_ids.clear()
             rows.append(_frame(model, tracks, open_ids, i, sample, crops))
         if not rows:
-            return self.finding(None, "no decodable video frames")
+            return self.finding(None, "no decodable video frames", zh="没有可解码的视频帧")
         if not tracks:
-            return self.finding(None, "no face found in any sampled frame", frames=rows)
+            return self.finding(
+                None,
+                "no face found in any sampled frame",
+                zh="所有抽样帧中均未找到人脸",
+                frames=rows,
+            )
         summaries = [_track(t, rows, crops) for t in tracks]
         longest = max(len(t.samples) for t in tracks)
         main = [s for s in summaries if s["n"] >= max(1, MAIN_TRACK * longest)]

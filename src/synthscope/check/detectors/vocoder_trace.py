@@ -76,7 +76,11 @@ class VocoderTraceDetector(Detector, Trainable):
         x = _samples(media)
         feats = texture(x)
         if feats is None:
-            return self.finding(None, "less than a second of voiced audio (silent or too short)")
+            return self.finding(
+                None,
+                "less than a second of voiced audio (silent or too short)",
+                zh="有声音频不足 1 秒（静音或过短）",
+            )
         model = self.model()
         return self.finding(
             float(model.proba(feats)[0]),
