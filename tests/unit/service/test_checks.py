@@ -150,3 +150,23 @@ def test_a_check_reports_bank_matches_and_reads_synthetic(client: TestClient, ke
     assert result["verdict"]["label"] == "synthetic"
     assert result["hash_matches"][0]["bank"] == "fakes"
     assert result["hash_matches"][0]["distance"] == 0
+
+
+def test_page_says_why_a_detector_gave_no_score_in_both_languages(client: TestClient) -> None:
+    page = client.get("/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    sent = client.post(
+        "/check",
+        data={"csrf_token": token.group(1)},
+        files={"file": ("tiny.png", png(size=20), "image/png")},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    job_url = sent.headers["location"]
+    for _ in range(300):
+        if client.get(f"{job_url}/status").json()["status"] == "done":
+            break
+        time.sleep(0.05)
+    assert "the image is smaller than 64 px on a side" in client.get(job_url).text
+    assert "图像边长小于 64 像素" in client.get(f"{job_url}?lang=zh").text
