@@ -15,6 +15,12 @@ _TEXT = {
         "en": "Trained {detector} on {n} files ({fake} synthetic); model written to {model}.",
         "zh": "已用 {n} 个文件（{fake} 个合成）训练 {detector}；模型已写入 {model}。",
     },
+    "chosen": {
+        "en": "Scorer chosen by leave-one-generator-out on the {k} training generators: {chosen} "
+        "(mean AUC {auc:.3f}; the model file lists every candidate).",
+        "zh": "按训练集内留一生成器法在 {k} 个生成器上选出的评分方式：{chosen}"
+        "（平均 AUC {auc:.3f}；模型文件列出全部候选）。",
+    },
     "written": {"en": "Report written to {path}.", "zh": "报告已写入 {path}。"},
     "plots": {"en": "ROC curves written to {path}.", "zh": "ROC 曲线已写入 {path}。"},
 }
@@ -60,6 +66,17 @@ def train(
         ),
         markup=False,
     )
+    if "selection" in result:
+        chosen = result["selection"]["chosen"]
+        out_console.print(
+            _say(
+                "chosen",
+                k=len(result["selection"]["generators"]),
+                chosen=chosen,
+                auc=result["selection"]["inner_leave_one_generator_out_auc"][chosen],
+            ),
+            markup=False,
+        )
 
 
 def evaluate(

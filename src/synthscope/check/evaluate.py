@@ -245,7 +245,7 @@ def train(
     loaded = [Loaded.open(s.path) for s in samples]
     detector = _fit(name, samples, loaded, set())
     detector.save(out)  # type: ignore[attr-defined]
-    return {
+    result = {
         "detector": name,
         "data": str(root),
         "model": str(out),
@@ -253,6 +253,11 @@ def train(
         "n_fake": sum(s.label for s in samples),
         "groups": sorted({s.group for s in samples}),
     }
+    # Models that choose their scorer on the training data (spectral) say what they chose.
+    selection = getattr(getattr(detector, "model_", None), "selection", None)
+    if selection and selection.get("inner_leave_one_generator_out_auc"):
+        result["selection"] = selection
+    return result
 
 
 def render_table(report: dict[str, Any]) -> str:

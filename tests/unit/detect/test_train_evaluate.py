@@ -104,3 +104,25 @@ def test_bad_media_give_findings_without_scores() -> None:
     reasons = {f["name"]: f["reason"] for f in short}
     assert "voiced audio" in reasons["lfcc-gmm"] and "voiced audio" in reasons["vocoder-trace"]
     assert "1 s minimum" in reasons["spectro-cnn"]
+
+
+def test_training_on_generator_groups_says_which_scorer_it_chose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.unit.detect.conftest import fake_png
+
+    from synthscope.check.detectors._fixtures import noise_png
+
+    data = tmp_path / "cnnd"
+    data.mkdir()
+    for k, gen in enumerate(("ganone", "gantwo", "ganthree")):
+        for i in range(3):
+            (data / f"{k * 10 + i}_{gen}_real.png").write_bytes(noise_png(128, seed=k * 10 + i))
+            (data / f"{k * 10 + i}_{gen}_fake.png").write_bytes(fake_png(300 + k * 10 + i))
+    model = tmp_path / "s.json"
+    assert main(["train", "spectral", "--data", str(data), "--out", str(model)]) == 0
+    said = capsys.readouterr().out
+    assert "Scorer chosen by leave-one-generator-out on the 3 training generators" in said
+    saved = json.loads(model.read_text())
+    assert saved["selection"]["chosen"] in said
+    assert len(saved["selection"]["inner_leave_one_generator_out_auc"]) == 14
