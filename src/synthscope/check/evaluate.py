@@ -135,9 +135,12 @@ def cross_validate(
     scores = {c: np.full(len(samples), np.nan) for c in conditions}
     thresholds = np.full(len(samples), 0.5)
     per_fold: dict[str, dict[str, float]] = {}
+    chosen: dict[str, str] = {}
     for fold, held in _with_extras(_folds(pack), samples[len(pack) :], len(pack)):
         detector = _fit(name, samples, loaded, set(held))
         thresholds[held] = _threshold(detector)
+        if choice := _chosen(detector):
+            chosen[fold] = choice
         own = [i for i in held if i < len(pack)]
         for cond, transform in conditions.items():
             for i in held:
@@ -147,9 +150,19 @@ def cross_validate(
                 labels[own], np.nan_to_num(scores[cond][own], nan=0.5)
             )
     report = _cv_report(name, root, pack, labels[: len(pack)], scores, thresholds, per_fold)
+    if chosen:  # models that pick their scorer on the training folds: what each fold picked
+        report["chosen_per_fold"] = chosen
     if len(samples) > len(pack):
         report["extra_real"] = _extra_report(samples[len(pack) :], scores, thresholds, len(pack))
     return report
+
+
+def _chosen(detector: Detector) -> str | None:
+    """The scorer a model chose on its training data (``_select.fit_selected``), if it chose."""
+    selection = getattr(getattr(detector, "model_", None), "selection", None)
+    if selection and selection.get("inner_leave_one_generator_out_auc"):
+        return str(selection["chosen"])
+    return None
 
 
 def _with_extras(
@@ -254,9 +267,8 @@ def train(
         "groups": sorted({s.group for s in samples}),
     }
     # Models that choose their scorer on the training data (spectral) say what they chose.
-    selection = getattr(getattr(detector, "model_", None), "selection", None)
-    if selection and selection.get("inner_leave_one_generator_out_auc"):
-        result["selection"] = selection
+    if _chosen(detector):
+        result["selection"] = detector.model_.selection  # type: ignore[attr-defined]
     return result
 
 
@@ -270,9 +282,13 @@ def render_table(report: dict[str, Any]) -> str:
     for cond, res in report["conditions"].items():
         cells = [_cell(res.get(c)) for c in cols]
         lines.append(f"{cond:<12} " + " ".join(f"{c:>13}" for c in cells))
+    chosen = report.get("chosen_per_fold", {})
     for fold, aucs in report.get("folds", {}).items():
+        picked = f" (scorer chosen without it: {chosen[fold]})" if fold in chosen else ""
         lines.append(
-            f"  held out {fold}: AUC " + ", ".join(f"{c} {_cell(v)}" for c, v in aucs.items())
+            f"  held out {fold}: AUC "
+            + ", ".join(f"{c} {_cell(v)}" for c, v in aucs.items())
+            + picked
         )
     extra = report.get("extra_real", {}).get("conditions", {})
     if extra:

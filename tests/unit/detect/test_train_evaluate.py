@@ -106,19 +106,24 @@ def test_bad_media_give_findings_without_scores() -> None:
     assert "1 s minimum" in reasons["spectro-cnn"]
 
 
-def test_training_on_generator_groups_says_which_scorer_it_chose(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def generator_folder(root: Path, generators: tuple[str, ...]) -> Path:
+    """A CNNDetection-named folder: three reals and three up-sampled fakes per generator."""
     from tests.unit.detect.conftest import fake_png
 
     from synthscope.check.detectors._fixtures import noise_png
 
-    data = tmp_path / "cnnd"
-    data.mkdir()
-    for k, gen in enumerate(("ganone", "gantwo", "ganthree")):
+    root.mkdir()
+    for k, gen in enumerate(generators):
         for i in range(3):
-            (data / f"{k * 10 + i}_{gen}_real.png").write_bytes(noise_png(128, seed=k * 10 + i))
-            (data / f"{k * 10 + i}_{gen}_fake.png").write_bytes(fake_png(300 + k * 10 + i))
+            (root / f"{k * 10 + i}_{gen}_real.png").write_bytes(noise_png(128, seed=k * 10 + i))
+            (root / f"{k * 10 + i}_{gen}_fake.png").write_bytes(fake_png(300 + k * 10 + i))
+    return root
+
+
+def test_training_on_generator_groups_says_which_scorer_it_chose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = generator_folder(tmp_path / "cnnd", ("ganone", "gantwo", "ganthree"))
     model = tmp_path / "s.json"
     assert main(["train", "spectral", "--data", str(data), "--out", str(model)]) == 0
     said = capsys.readouterr().out
@@ -126,3 +131,12 @@ def test_training_on_generator_groups_says_which_scorer_it_chose(
     saved = json.loads(model.read_text())
     assert saved["selection"]["chosen"] in said
     assert len(saved["selection"]["inner_leave_one_generator_out_auc"]) == 14
+
+
+def test_cross_validation_reports_the_scorer_each_fold_chose_without_its_generator(
+    tmp_path: Path,
+) -> None:
+    gens = ("ganone", "gantwo", "ganthree", "ganfour")
+    report = cross_validate("spectral", generator_folder(tmp_path / "cnnd", gens))
+    assert set(report["chosen_per_fold"]) == set(gens) == set(report["folds"])
+    assert all("/" in chosen for chosen in report["chosen_per_fold"].values())
