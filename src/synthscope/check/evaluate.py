@@ -139,8 +139,8 @@ def cross_validate(
     for fold, held in _with_extras(_folds(pack), samples[len(pack) :], len(pack)):
         detector = _fit(name, samples, loaded, set(held))
         thresholds[held] = _threshold(detector)
-        if choice := _chosen(detector):
-            chosen[fold] = choice
+        if selection := _selection(detector):
+            chosen[fold] = selection["chosen"]
         own = [i for i in held if i < len(pack)]
         for cond, transform in conditions.items():
             for i in held:
@@ -157,11 +157,11 @@ def cross_validate(
     return report
 
 
-def _chosen(detector: Detector) -> str | None:
-    """The scorer a model chose on its training data (``_select.fit_selected``), if it chose."""
+def _selection(detector: Detector) -> dict[str, Any] | None:
+    """What a model chose on its training data (``_select.fit_selected``), if it chose."""
     selection = getattr(getattr(detector, "model_", None), "selection", None)
     if selection and selection.get("inner_leave_one_generator_out_auc"):
-        return str(selection["chosen"])
+        return dict(selection)
     return None
 
 
@@ -267,8 +267,8 @@ def train(
         "groups": sorted({s.group for s in samples}),
     }
     # Models that choose their scorer on the training data (spectral) say what they chose.
-    if _chosen(detector):
-        result["selection"] = detector.model_.selection  # type: ignore[attr-defined]
+    if selection := _selection(detector):
+        result["selection"] = selection
     return result
 
 

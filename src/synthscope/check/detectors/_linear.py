@@ -112,12 +112,17 @@ def platt_calibration(decision: Array, y: NDArray[np.int_], fpr_target: float) -
     """Platt's (a, b) fitted on held-out decision values, and the threshold: the calibrated
     score that at most ``fpr_target`` of the real (label 0) values reach, never below 0.5."""
     a, b = fit_platt(decision, y)
-    real = 1 / (1 + np.exp(-(a * decision[y == 0] + b)))
     return {
         "platt_a": a,
         "platt_b": b,
-        "threshold": float(max(0.5, np.quantile(real, 1 - fpr_target))),
+        "threshold": fpr_threshold(a * decision[y == 0] + b, fpr_target),
     }
+
+
+def fpr_threshold(real_logits: Array, fpr_target: float) -> float:
+    """The calibrated score that at most ``fpr_target`` of the reals' calibrated logits reach,
+    never below 0.5."""
+    return float(max(0.5, np.quantile(sigmoid(real_logits), 1 - fpr_target)))
 
 
 def fit_platt(decision: Array, y: NDArray[np.int_]) -> tuple[float, float]:
@@ -150,8 +155,7 @@ def fit_calibrated(
         oof[held] = fit_logistic(x[train], y[train], l2).decision(x[held])
     model = fit_logistic(x, y, l2)
     model.platt_a, model.platt_b = fit_platt(oof, y)
-    real = sigmoid(model.platt_a * oof[y == 0] + model.platt_b)
-    model.threshold = float(max(0.5, np.quantile(real, 1 - fpr_target)))
+    model.threshold = fpr_threshold(model.platt_a * oof[y == 0] + model.platt_b, fpr_target)
     return model
 
 

@@ -30,6 +30,7 @@ from synthscope.check.detectors._linear import (
     LinearModel,
     fit_logistic,
     fit_platt,
+    fpr_threshold,
     group_folds,
     sigmoid,
     write_atomic,
@@ -186,26 +187,33 @@ def fit_selected(
         )
     g = np.array(groups)
     generators = sorted(set(map(str, g[(y == 1) & ~made])) & set(map(str, g[(y == 0) & ~made])))
-    candidates = [(s, name) for s in SCORERS for name in feature_groups]
-    inner: dict[str, float] = {}
-    best = ("logistic", "all" if "all" in feature_groups else next(iter(feature_groups)))
-    if len(generators) >= MIN_GENERATORS:
-        for scorer, name in candidates:
-            inner[f"{scorer}/{name}"] = _inner_auc(
-                x, y, g, made, generators, scorer, feature_groups[name]
-            )
-        best = max(candidates, key=lambda c: inner[f"{c[0]}/{c[1]}"])
-    scorer, name = best
-    features = feature_groups[name]
-    oof, judged, paired = _out_of_fold(x, y, groups, made, generators, scorer, features)
-    model = SCORERS[scorer](x, y, features)
+    if len(generators) < MIN_GENERATORS:
+        scorer, name = "logistic", "all" if "all" in feature_groups else next(iter(feature_groups))
+        oof, judged = _group_folds_oof(x, y, groups, scorer, feature_groups[name])
+        paired, inner = judged, {}
+    else:
+        # One leave-one-generator-out pass per candidate: its per-generator AUCs judge it, and
+        # the winner's out-of-fold values calibrate it.
+        passes = {
+            (scorer, name): _generator_oof(x, y, g, made, generators, scorer, feature_groups[name])
+            for scorer in SCORERS
+            for name in feature_groups
+        }
+        inner = {f"{s}/{n}": _mean_auc(y, g, generators, *oof) for (s, n), oof in passes.items()}
+        scorer, name = max(passes, key=lambda c: inner[f"{c[0]}/{c[1]}"])
+        oof, paired = passes[scorer, name]
+        judged = paired | _other_reals_oof(
+            x, y, g, made, generators, scorer, feature_groups[name], oof
+        )
+    model = SCORERS[scorer](x, y, feature_groups[name])
     calib = model.linear if isinstance(model, SubsetLogistic) else model
     a, b = fit_platt(oof[paired], y[paired])
     # A negative slope would turn the ranking the candidate was chosen for upside down; no
     # slope at all says honestly that the calibration rows could not be told apart.
     calib.platt_a, calib.platt_b = (a, b) if a > 0 else (0.0, _logit(float(y[paired].mean())))
-    real = sigmoid(calib.platt_a * oof[judged & (y == 0)] + calib.platt_b)
-    calib.threshold = float(max(0.5, np.quantile(real, 1 - fpr_target)))
+    calib.threshold = fpr_threshold(
+        calib.platt_a * oof[judged & (y == 0)] + calib.platt_b, fpr_target
+    )
     model.selection = {
         "chosen": f"{scorer}/{name}",
         "inner_leave_one_generator_out_auc": {k: round(v, 4) for k, v in inner.items()},
@@ -214,49 +222,7 @@ def fit_selected(
     return model
 
 
-def _out_of_fold(
-    x: Array,
-    y: NDArray[np.int_],
-    groups: list[str],
-    made: NDArray[np.bool_],
-    generators: list[str],
-    scorer: str,
-    features: list[int],
-) -> tuple[Array, NDArray[np.bool_], NDArray[np.bool_]]:
-    """Decision values of rows scored by fits that did not see them; which rows have one; and
-    which of those come from a generator group (real and fake side by side).
-
-    With enough generators each is held out in turn and only its real samples are scored, the
-    question the calibration must answer (an unseen generator beside its own reals); the other
-    real pictures (groups without fakes) are held out in five buckets of whole groups, so the
-    threshold also sees reals from sources it was not fitted on. Otherwise the folds of
-    :func:`_linear.group_folds` over every row."""
-    oof = np.zeros(len(y))
-    judged = np.zeros(len(y), dtype=bool)
-    g = np.array(groups)
-    by_generator = np.isin(g, generators)
-    if len(generators) >= MIN_GENERATORS:
-        others = np.flatnonzero(~by_generator & ~made & (y == 0))
-        bucket = np.array([zlib.crc32(str(v).encode()) % 5 for v in g[others]], dtype=int)
-        folds = [np.flatnonzero((g == gen) & ~made) for gen in generators]
-        folds += [others[bucket == k] for k in range(5)]
-    else:
-        folds = group_folds(groups, len(y))
-    for held in folds:
-        train = np.setdiff1d(np.arange(len(y)), held)
-        if len(held) == 0 or len(set(y[train].tolist())) < 2:
-            continue
-        oof[held] = SCORERS[scorer](x[train], y[train], features).decision(x[held])
-        judged[held] = True
-    return oof, judged, judged & by_generator if len(generators) >= MIN_GENERATORS else judged
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
-
-
-def _inner_auc(
+def _generator_oof(
     x: Array,
     y: NDArray[np.int_],
     g: NDArray[np.str_],
@@ -264,14 +230,79 @@ def _inner_auc(
     generators: list[str],
     scorer: str,
     features: list[int],
-) -> float:
-    """Mean AUC over the training generators, each scored by a fit on the others."""
-    aucs = []
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Decision values of each generator's real samples from a fit on the other groups (the
+    question calibration and choice both ask: an unseen generator beside its own reals), and
+    which rows got one."""
+    oof = np.zeros(len(y))
+    scored = np.zeros(len(y), dtype=bool)
     for gen in generators:
         held = g == gen
-        test = held & ~made
-        if len(set(y[test].tolist())) < 2 or len(set(y[~held].tolist())) < 2:
+        if len(set(y[~held].tolist())) < 2:
             continue
-        model = SCORERS[scorer](x[~held], y[~held], features)
-        aucs.append(roc_auc(y[test], model.decision(x[test])))
+        test = held & ~made
+        oof[test] = SCORERS[scorer](x[~held], y[~held], features).decision(x[test])
+        scored |= test
+    return oof, scored
+
+
+def _mean_auc(
+    y: NDArray[np.int_],
+    g: NDArray[np.str_],
+    generators: list[str],
+    oof: Array,
+    scored: NDArray[np.bool_],
+) -> float:
+    """Mean over the generators of the AUC of their out-of-fold values."""
+    aucs = [
+        roc_auc(y[rows], oof[rows])
+        for rows in (scored & (g == gen) for gen in generators)
+        if len(set(y[rows].tolist())) == 2
+    ]
     return float(np.mean(aucs)) if aucs else 0.5
+
+
+def _other_reals_oof(
+    x: Array,
+    y: NDArray[np.int_],
+    g: NDArray[np.str_],
+    made: NDArray[np.bool_],
+    generators: list[str],
+    scorer: str,
+    features: list[int],
+    oof: Array,
+) -> NDArray[np.bool_]:
+    """Fill ``oof`` for the real pictures outside the generator groups, held out in five buckets
+    of whole groups (so the threshold also sees reals from sources it was not fitted on); the
+    rows filled."""
+    others = np.flatnonzero(~np.isin(g, generators) & ~made & (y == 0))
+    bucket = np.array([zlib.crc32(str(v).encode()) % 5 for v in g[others]], dtype=int)
+    scored = np.zeros(len(y), dtype=bool)
+    for k in range(5):
+        held = others[bucket == k]
+        train = np.setdiff1d(np.arange(len(y)), held)
+        if len(held) == 0 or len(set(y[train].tolist())) < 2:
+            continue
+        oof[held] = SCORERS[scorer](x[train], y[train], features).decision(x[held])
+        scored[held] = True
+    return scored
+
+
+def _group_folds_oof(
+    x: Array, y: NDArray[np.int_], groups: list[str], scorer: str, features: list[int]
+) -> tuple[Array, NDArray[np.bool_]]:
+    """Out-of-fold decision values over :func:`_linear.group_folds`, and which rows got one."""
+    oof = np.zeros(len(y))
+    scored = np.zeros(len(y), dtype=bool)
+    for held in group_folds(groups, len(y)):
+        train = np.setdiff1d(np.arange(len(y)), held)
+        if len(set(y[train].tolist())) < 2:
+            continue
+        oof[held] = SCORERS[scorer](x[train], y[train], features).decision(x[held])
+        scored[held] = True
+    return oof, scored
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))

@@ -63,7 +63,9 @@ class FaceBlendDetector(Detector, Trainable):
         img = media.image()
         if min(img.size) < MIN_SIDE:
             return self.finding(
-                None, f"the image is smaller than {MIN_SIDE} px, too small for a face"
+                None,
+                f"the image is smaller than {MIN_SIDE} px, too small for a face",
+                zh=f"图像小于 {MIN_SIDE} 像素，太小，无法容纳人脸",
             )
         # Training trusts that its real pictures hold faces; scoring does not (a small scene
         # without a face would otherwise be scored as a face crop).
