@@ -30,10 +30,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _detect_speed import image_speed_rows, speed_rows  # noqa: E402
+from _detect_speed import default_image_detectors, image_speed_rows, speed_rows  # noqa: E402
 
 from synthscope.check._datasets import real_images  # noqa: E402
 from synthscope.check._metrics import eer, roc_auc  # noqa: E402
+from synthscope.check.detector_evidence import band  # noqa: E402
 from synthscope.check.detectors import Loaded, detector_class  # noqa: E402
 from synthscope.check.evaluate import cross_validate  # noqa: E402
 
@@ -121,11 +122,7 @@ def _fpr_rows(data: Path, report: dict[str, Any], name: str) -> list[Row]:
 
 
 def _claim(score: float | None) -> str:
-    from synthscope.check.detector_evidence import HIGH, LOW
-
-    if score is None:
-        return "none"
-    return "likely_synthetic" if score >= HIGH else "likely_authentic" if score <= LOW else "band"
+    return "none" if score is None else band(score)
 
 
 def stability_rows(data: Path) -> list[Row]:
@@ -134,18 +131,17 @@ def stability_rows(data: Path) -> list[Row]:
     issue names). Shipped models, every image of the packs (most were trained on: optimistic)."""
     import io
 
-    from synthscope.check.detector_evidence import _default_names
     from synthscope.check.detectors import detect
     from synthscope.check.detectors._simulate import jpeg
 
-    names = [n for n in _default_names() if "image" in detector_class(n).kinds]
-    packs = sorted((data / "media/images").rglob("*.jpg"))  # <pack>/{real,fake}/ only: the
-    files = (
-        [p for p in packs if p.parent.name in {"real", "fake"}]
-        + [  # others are placeholders
-            s.path for s in real_images([data / e for e in EXTRA_REAL[1:]])
-        ]
-    )
+    names = default_image_detectors()
+    # <pack>/{real,fake}/ only: the other pictures there are per-generator placeholders
+    packs = [
+        p
+        for p in sorted((data / "media/images").rglob("*.jpg"))
+        if p.parent.name in {"real", "fake"}
+    ]
+    files = packs + [s.path for s in real_images([data / e for e in EXTRA_REAL[1:]])]
     flips = total = real_flagged = reals = 0
     for path in files:
         media = Loaded.open(path)

@@ -39,7 +39,7 @@ class DetectorEvidence:
             UsageError: an unknown detector name.
         """
         loaded = Loaded(media.data, media.name)
-        names = list(self.names) if self.names else _default_names()
+        names = list(self.names) if self.names else default_names()
         return [self._finding(result) for result in detect(loaded, names)]
 
     def _finding(self, result: dict[str, Any]) -> Finding:
@@ -47,13 +47,7 @@ class DetectorEvidence:
         name = result["name"]
         if score is None:
             return Finding(f"detector:{name}", "none", "detectors", [result])
-        claim: Claim = (
-            "likely_synthetic"
-            if score >= self.high
-            else "likely_authentic"
-            if score <= self.low
-            else "inconclusive"
-        )
+        claim = band(score, self.high, self.low)
         en = {
             "likely_synthetic": "Detector {n} scores {s:.2f}: likely synthetic (not proof).",
             "likely_authentic": "Detector {n} scores {s:.2f}: no sign of synthesis found.",
@@ -76,6 +70,13 @@ class DetectorEvidence:
         )
 
 
-def _default_names() -> list[str]:
+def band(score: float, high: float = HIGH, low: float = LOW) -> Claim:
+    """What a calibrated detector score claims under the policy's bands."""
+    if score >= high:
+        return "likely_synthetic"
+    return "likely_authentic" if score <= low else "inconclusive"
+
+
+def default_names() -> list[str]:
     load_builtin_detectors()
     return [n for n in detector_names() if n not in NOT_BY_DEFAULT]

@@ -27,6 +27,24 @@ def png(seed: int = 1, size: int = 64) -> bytes:
     return out.getvalue()
 
 
+def check_on_page(
+    client: TestClient, data: dict[str, str], files: dict[str, Any] | None = None
+) -> str:
+    """Send the public checking form and wait for its job to finish; the job page's URL."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert token is not None
+    sent = client.post(
+        "/check", data={**data, "csrf_token": token.group(1)}, files=files, follow_redirects=False
+    )
+    assert sent.status_code == 303
+    job_url: str = sent.headers["location"]
+    for _ in range(300):
+        if client.get(f"{job_url}/status").json()["status"] == "done":
+            break
+        time.sleep(0.05)
+    return job_url
+
+
 def uploads(settings: Settings) -> list[Path]:
     return list(Path(str(settings.service_upload_dir)).iterdir())
 
@@ -111,20 +129,7 @@ def test_oversized_pixels_are_an_input_error_in_the_record(
 def test_page_checks_pasted_text_and_shows_the_verdict_in_both_languages(
     client: TestClient, settings: Settings
 ) -> None:
-    page = client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    sent = client.post(
-        "/check",
-        data={"text": "A sentence to check.", "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
-    assert sent.status_code == 303
-    job_url = sent.headers["location"]
-    for _ in range(300):
-        if client.get(f"{job_url}/status").json()["status"] == "done":
-            break
-        time.sleep(0.05)
+    job_url = check_on_page(client, {"text": "A sentence to check."})
     english = client.get(job_url).text
     assert 'id="verdict"' in english and "We found no sign of synthesis" in english
     assert "pasted-text.txt" in english and "has been deleted" in english
@@ -153,20 +158,6 @@ def test_a_check_reports_bank_matches_and_reads_synthetic(client: TestClient, ke
 
 
 def test_page_says_why_a_detector_gave_no_score_in_both_languages(client: TestClient) -> None:
-    page = client.get("/")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert token is not None
-    sent = client.post(
-        "/check",
-        data={"csrf_token": token.group(1)},
-        files={"file": ("tiny.png", png(size=20), "image/png")},
-        follow_redirects=False,
-    )
-    assert sent.status_code == 303
-    job_url = sent.headers["location"]
-    for _ in range(300):
-        if client.get(f"{job_url}/status").json()["status"] == "done":
-            break
-        time.sleep(0.05)
+    job_url = check_on_page(client, {}, {"file": ("tiny.png", png(size=20), "image/png")})
     assert "the image is smaller than 64 px on a side" in client.get(job_url).text
     assert "图像边长小于 64 像素" in client.get(f"{job_url}?lang=zh").text
