@@ -186,18 +186,26 @@ def next_item_id(conn: Connection) -> int:
     return int(conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM items").scalar_one())
 
 
-def upsert_snapshots(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Insert ``(item_id, observed_at, run_id, *METRICS)`` rows; for an (item, observed_at)
-    already stored, only fill its gaps (first-written values are kept)."""
+def upsert_snapshots(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], *, absent: frozenset[str] = frozenset()
+) -> None:
+    """Insert ``(item_id, observed_at, run_id, *metrics)`` rows; for an (item, observed_at)
+    already stored, only fill its gaps (first-written values are kept).
+
+    The rows leave out the metrics in ``absent``, which no row has: they are NULL in the
+    statement itself (see ``_sqlite_upsert.statement``).
+    """
     flavour = _FLAVOURS[conn.dialect.name]
-    time = flavour.time
-    fill = ", ".join(f"{m} = COALESCE(snapshots.{m}, excluded.{m})" for m in METRICS)
+    columns = [c for c in SNAPSHOT_COLUMNS if c not in absent]
+    fill = ", ".join(f"{m} = COALESCE(snapshots.{m}, excluded.{m})" for m in columns[3:])
     sql = (
-        f"INSERT INTO snapshots ({', '.join(SNAPSHOT_COLUMNS)}) "
-        f"VALUES ({_markers(flavour, SNAPSHOT_COLUMNS)}) "
-        f"ON CONFLICT (item_id, observed_at) DO UPDATE SET {fill}"
+        f"INSERT INTO snapshots ({', '.join(columns)}) "
+        f"VALUES ({_markers(flavour, columns)}) "
+        f"ON CONFLICT (item_id, observed_at) DO " + (f"UPDATE SET {fill}" if fill else "NOTHING")
     )
-    conn.exec_driver_sql(sql, [(r[0], time(r[1]), *r[2:]) for r in rows])
+    # The rows of a batch share a few observation times: convert each once.
+    times = {moment: flavour.time(moment) for moment in {r[1] for r in rows}}
+    conn.exec_driver_sql(sql, [(r[0], times[r[1]], *r[2:]) for r in rows])
 
 
 def decode_stored(row: dict[str, Any]) -> None:

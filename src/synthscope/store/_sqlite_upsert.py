@@ -13,6 +13,7 @@ equal to the row path.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -81,14 +82,18 @@ def _assignments() -> tuple[list[str], list[str]]:
     return sets, changed
 
 
-def statement() -> str:
-    """The upsert for rows of ``("id", *ITEM_COLUMNS)``; ``updated_at`` of a new row is ``now``."""
+@lru_cache(maxsize=64)
+def statement(nulls: frozenset[str] = frozenset()) -> str:
+    """The upsert for rows of ``("id", *ITEM_COLUMNS)`` less the columns in ``nulls``, which are
+    NULL in every row of the batch (``updated_at`` of a new row is ``now``).
+
+    A NULL written into the statement costs nothing per row, whereas the sqlite3 module looks up
+    an adapter for every ``None`` it binds (about 0.4 µs each, a second per million-row import).
+    """
     columns = ("id", *ITEM_COLUMNS)
+    values = ", ".join("NULL" if c in nulls else "?" for c in columns)
     sets, changed = _assignments()
     return (
-        f"INSERT INTO items ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"INSERT INTO items ({', '.join(columns)}) VALUES ({values}) "
         f"ON CONFLICT (key) DO UPDATE SET {', '.join(sets)} WHERE {' OR '.join(changed)}"
     )
-
-
-STATEMENT = statement()

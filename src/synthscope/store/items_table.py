@@ -102,9 +102,10 @@ def _with_snapshots(
 ) -> UpsertCounts:
     # In table order, as the row path writes them: reports that resample rows (bootstrap
     # intervals) read snapshots in the order they were first written.
-    snapshots = _snapshot_rows(table, ids, observed_at, run_id)
+    absent = frozenset(m for m in METRICS if table[m].null_count() == len(table))
+    snapshots = _snapshot_rows(table, ids, observed_at, run_id, absent)
     if snapshots:
-        _bulk.upsert_snapshots(conn, snapshots)
+        _bulk.upsert_snapshots(conn, snapshots, absent=absent)
     counts.snapshots = len(snapshots)
     return counts
 
@@ -126,8 +127,12 @@ def _merge_sqlite(
     first = _bulk.next_item_id(conn)
     n = len(table)
     columns = _columns(conn, table, observed_at, source, now)
-    rows = list(zip(range(first, first + n), *columns, strict=True))
-    written = int(conn.exec_driver_sql(_sqlite_upsert.STATEMENT, rows).rowcount)
+    nulls = frozenset(c for c in _PLAIN if table[c].null_count() == n)
+    bound = [
+        col for name, col in zip(_bulk.ITEM_COLUMNS, columns, strict=True) if name not in nulls
+    ]
+    rows = list(zip(range(first, first + n), *bound, strict=True))
+    written = int(conn.exec_driver_sql(_sqlite_upsert.statement(nulls), rows).rowcount)
     inserted = {
         row_id
         for (row_id,) in conn.exec_driver_sql(
@@ -187,9 +192,13 @@ def _columns(
 
 
 def _snapshot_rows(
-    table: pl.DataFrame, ids: Sequence[int], observed_at: datetime, run_id: int | None
+    table: pl.DataFrame,
+    ids: Sequence[int],
+    observed_at: datetime,
+    run_id: int | None,
+    absent: frozenset[str],
 ) -> list[tuple[Any, ...]]:
-    """One snapshot per row that has at least one count."""
+    """One snapshot per row that has at least one count, less the ``absent`` metrics."""
     counted = table.select(pl.any_horizontal(pl.col(METRICS).is_not_null())).to_series()
     kept = table.with_columns(item_id=pl.Series(ids, dtype=pl.Int64)).filter(counted)
     n = len(kept)
@@ -198,7 +207,7 @@ def _snapshot_rows(
             kept["item_id"].to_list(),
             repeat(observed_at, n),
             repeat(run_id, n),
-            *(kept[m].to_list() for m in METRICS),
+            *(kept[m].to_list() for m in METRICS if m not in absent),
             strict=True,
         )
     )
