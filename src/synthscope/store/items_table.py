@@ -133,18 +133,22 @@ def _merge_sqlite(
     ]
     rows = list(zip(range(first, first + n), *bound, strict=True))
     written = int(conn.exec_driver_sql(_sqlite_upsert.statement(nulls), rows).rowcount)
+    ids = list(range(first, first + n))
+    new = int(
+        conn.exec_driver_sql("SELECT COUNT(*) FROM items WHERE id >= ?", (first,)).scalar_one()
+    )
+    if new == n:  # every key was new (a first import): no id to look up
+        return n, written - n, ids
     inserted = {
         row_id
         for (row_id,) in conn.exec_driver_sql(
-            "SELECT id FROM items WHERE id >= ? AND id < ?", (first, first + n)
+            "SELECT id FROM items WHERE id >= ?", (first,)
         ).cursor.fetchall()
     }
-    ids = list(range(first, first + n))
     merged = [pos for pos, row_id in enumerate(ids) if row_id not in inserted]
-    if merged:
-        found = ids_of(conn, [keys[pos] for pos in merged])
-        for pos in merged:
-            ids[pos] = found[keys[pos]]
+    found = ids_of(conn, [keys[pos] for pos in merged])
+    for pos in merged:
+        ids[pos] = found[keys[pos]]
     return len(inserted), written - len(inserted), ids
 
 
