@@ -27,10 +27,11 @@ from synthscope.observe._vector_ids import identify_column
 from synthscope.observe.classify import (
     Classifier,
     arxiv_categories,
-    category_of,
     classify,
+    label_category,
     modality_of,
     region_of,
+    text_category,
 )
 from synthscope.observe.items import METRICS, Item
 from synthscope.observe.sources._columns import missing_url_error, resolve_columns
@@ -208,6 +209,8 @@ def _classified(
     titles = table["title"].to_list()
     texts = table["text"].to_list()
     labels = table["platform_category"].to_list()
+    # category_of in two steps: a label decides alone, so each distinct label is read once.
+    by_label = {label: label_category(label) for label in set(labels)}
     raws = _raw_dicts(table, raw_names)
     combos: dict[tuple[str, ...], int] = {}
     numbers: list[int] = []
@@ -219,7 +222,7 @@ def _classified(
         category = modality = None
         if kind in ("video", "post"):
             found = content(titles[i], texts[i])
-            category = category_of(labels[i], titles[i], texts[i])
+            category = by_label[labels[i]] or text_category(titles[i], texts[i])
         elif kind in ("paper", "repo"):
             found = research.match(titles[i], texts[i])
             modality = modality_of(research.modality(found), arxiv_categories(raws[i]))

@@ -166,10 +166,18 @@ _RULES = Matcher(_rules_set())
 def category_of(platform_category: str | None, *texts: str | None) -> str:
     """One of CATEGORIES: from the platform's own category when the table knows it, else from
     keyword rules on ``texts``, else ``other``. Raises nothing."""
+    return label_category(platform_category) or text_category(*texts)
+
+
+def label_category(platform_category: str | None) -> str | None:
+    """The category of a platform's own category label, None when the table does not know it."""
     if platform_category and platform_category.strip():
-        category = _from_platform(platform_category.strip())
-        if category is not None:
-            return category
+        return _from_platform(platform_category.strip())
+    return None
+
+
+def text_category(*texts: str | None) -> str:
+    """The category the keyword rules find in ``texts``, else ``other``."""
     matched = _RULES.match(*texts)
     return matched[0].partition("/")[0] if matched else "other"
 

@@ -443,7 +443,10 @@ class Matcher:
     def match(self, *texts: str | None) -> tuple[str, ...]:
         """Canonical texts of the terms found in ``texts``, in set order, each once."""
         compiled = self._compiled or self._compile()
-        text = texts[0] if len(texts) == 1 else _JOINER.join(t for t in texts if t)
+        if len(texts) == 1 or (len(texts) == 2 and not texts[1]):
+            text = texts[0]  # one text (a title without a description): nothing to join
+        else:
+            text = _JOINER.join(t for t in texts if t)
         if not text:
             return ()
         found = compiled.find(text if text.isascii() else _fold(text))
