@@ -102,7 +102,7 @@ def _with_snapshots(
 ) -> UpsertCounts:
     # In table order, as the row path writes them: reports that resample rows (bootstrap
     # intervals) read snapshots in the order they were first written.
-    absent = frozenset(m for m in METRICS if table[m].null_count() == len(table))
+    absent = _all_null(table, METRICS)
     snapshots = _snapshot_rows(table, ids, observed_at, run_id, absent)
     if snapshots:
         _bulk.upsert_snapshots(conn, snapshots, absent=absent)
@@ -126,12 +126,9 @@ def _merge_sqlite(
     """
     first = _bulk.next_item_id(conn)
     n = len(table)
-    columns = _columns(conn, table, observed_at, source, now)
-    nulls = frozenset(c for c in _PLAIN if table[c].null_count() == n)
-    bound = [
-        col for name, col in zip(_bulk.ITEM_COLUMNS, columns, strict=True) if name not in nulls
-    ]
-    rows = list(zip(range(first, first + n), *bound, strict=True))
+    nulls = _all_null(table, _PLAIN)
+    columns = _columns(conn, table, observed_at, source, now, skip=nulls)
+    rows = list(zip(range(first, first + n), *columns, strict=True))
     written = int(conn.exec_driver_sql(_sqlite_upsert.statement(nulls), rows).rowcount)
     ids = list(range(first, first + n))
     new = int(
@@ -174,25 +171,41 @@ def _insert(
 
 
 def _columns(
-    conn: Connection, table: pl.DataFrame, observed_at: datetime, source: str, now: datetime
+    conn: Connection,
+    table: pl.DataFrame,
+    observed_at: datetime,
+    source: str,
+    now: datetime,
+    skip: frozenset[str] = frozenset(),
 ) -> list[Iterable[Any]]:
-    """The values of ``_bulk.ITEM_COLUMNS`` for every row of ``table``, column by column."""
-    columns: list[Iterable[Any]] = [
-        table[name].to_list() for name in _PLAIN if name != "published_at"
-    ]
-    published = table["published_at"]
+    """The values of ``_bulk.ITEM_COLUMNS`` less ``skip`` for every row of ``table``, column by
+    column."""
     sqlite = conn.dialect.name == "sqlite"
-    times = (
-        published.dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list() if sqlite else published.to_list()
-    )
-    columns.insert(_PLAIN.index("published_at"), times)
+
+    def plain(name: str) -> list[Any]:
+        if name == "published_at" and sqlite:
+            return table[name].dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list()
+        return table[name].to_list()
+
     n = len(table)
-    columns += [
-        repeat(_bulk.json_text([source]), n),
-        table["raw"].to_list(),
-        *(repeat(_bulk.stored_time(conn, moment), n) for moment in (observed_at, now, now)),
+    stamp = _bulk.stored_time(conn, now)
+    rest: dict[str, Iterable[Any]] = {
+        "sources": repeat(_bulk.json_text([source]), n),
+        "raw": table["raw"].to_list(),
+        "observed_at": repeat(_bulk.stored_time(conn, observed_at), n),
+        "first_seen_at": repeat(stamp, n),
+        "updated_at": repeat(stamp, n),
+    }
+    return [
+        plain(name) if name in _PLAIN else rest[name]
+        for name in _bulk.ITEM_COLUMNS
+        if name not in skip
     ]
-    return columns
+
+
+def _all_null(table: pl.DataFrame, names: Iterable[str]) -> frozenset[str]:
+    """The columns among ``names`` that are null in every row of ``table``."""
+    return frozenset(name for name in names if table[name].null_count() == len(table))
 
 
 def _snapshot_rows(
