@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, text
 from tests.unit.test_normalize import IDENTITY_CASES, YT_FORMS
@@ -197,6 +197,23 @@ def test_table_batches_equal_the_row_path(
 
 @SETTINGS
 @given(rows=rows_, size=st.integers(1, 15))
+@example(  # the item's first line is refused (a count beyond int64): its second line places it
+    rows=[
+        (
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "",
+            "",
+            "",
+            "",
+            "9223372036854775808",
+            "",
+            "",
+        ),
+        ("https://www.youtube.com/watch?v=0", "", "", "", "", "", "", ""),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "", "", "", "", "", "", ""),
+    ],
+    size=1,
+)
 def test_first_seen_batches_hold_each_item_once_as_the_row_path_merges_it(
     tmp_path: Path, classifier: Classifier, rows: list[tuple[str, ...]], size: int
 ) -> None:

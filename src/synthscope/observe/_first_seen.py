@@ -22,10 +22,11 @@ from typing import Any
 import polars as pl
 
 from synthscope.errors import RecordError
+from synthscope.observe import _columnar
 from synthscope.observe._table import TableBatch, can_convert, convert_columns
 from synthscope.observe._vector_ids import identify_column
 from synthscope.observe.sources._columns import missing_url_error, resolve_columns
-from synthscope.observe.sources._rows import RowContext, RowConverter
+from synthscope.observe.sources._rows import RowContext, RowConverter, quick_count, quick_date
 from synthscope.observe.sources._whole import Lines
 from synthscope.observe.sources.base import Batch
 
@@ -69,6 +70,9 @@ def _placed(lines: Lines, converter: RowConverter, start: int) -> pl.DataFrame:
         found = [converter.convert(numbers[pos], texts.row(pos)) for pos in slow]
         keys = [getattr(result, "key", None) for result in found]
         key = key.scatter(slow, pl.Series(keys, dtype=pl.String))
+    # A row refused for its date or a count does not place its item (the row path skips it);
+    # only an item seen more than once can be placed elsewhere by that.
+    key = pl.select(pl.when(~_refused(frame, converter, key.is_duplicated())).then(key)).to_series()
     placed = pl.DataFrame({"line": frame["line"], "key": key}).with_columns(
         first=pl.when(pl.col("key").is_null())
         .then(pl.col("line"))
@@ -76,6 +80,20 @@ def _placed(lines: Lines, converter: RowConverter, start: int) -> pl.DataFrame:
     )
     rows = frame.hstack(ident).hstack([placed["first"]])
     return rows.filter(pl.col("first") > start) if start else rows
+
+
+def _refused(frame: pl.DataFrame, converter: RowConverter, among: pl.Series) -> pl.Series:
+    """Rows (of those marked in ``among``) whose date or counts the row converter refuses:
+    the column-wise readers' ``bad``, as :func:`~synthscope.observe._table.convert_columns`
+    finds it."""
+    refused = pl.repeat(False, len(frame), eager=True)
+    if not among.any():
+        return refused
+    picked = frame.filter(among)
+    bad = _columnar.date_column(_cells(picked, converter.published), quick_date)[1]
+    for _, index in converter.counts:
+        bad = bad | _columnar.count_column(_cells(picked, index), quick_count)[1]
+    return refused.scatter(among.arg_true(), bad)
 
 
 def _batches(lines: Lines, converter: RowConverter, start: int, size: int) -> Iterator[Batch]:
