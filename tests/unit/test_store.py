@@ -16,7 +16,7 @@ from synthscope.observe.items import Item
 from synthscope.store import Store
 from synthscope.store import runs as run_records
 from synthscope.store.db import schema_is_current
-from synthscope.store.items import merge_duplicates, upsert_items
+from synthscope.store.items import RunMerges, merge_duplicates, upsert_items
 from synthscope.store.models import Base, ItemRow, SnapshotRow
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -164,6 +164,28 @@ def test_same_export_rows_do_not_flip_flop(store: Store) -> None:
         row = conn.execute(select(ItemRow.__table__)).one()
     assert row.title == "a" and row.raw == {"url": "u1", "extra": "x"}
     assert table_rows(store) == state
+
+
+def test_a_run_in_batches_merges_as_one_batch(store: Store) -> None:
+    """A newer run whose first batch leaves the title empty: its later batch still sets it, as
+    one batch holding both rows would; a field the run already set stays the run's first."""
+    later = T0 + timedelta(days=1)
+    with store.transaction() as conn:
+        upsert_items(conn, [video("aaaaaaaaaaa", title="old", author="x")], source="file")
+    rows = [
+        video("aaaaaaaaaaa", title=None, author="y", observed_at=later),
+        video("aaaaaaaaaaa", title="new", author="z", observed_at=later),
+        video("aaaaaaaaaaa", title="newest", observed_at=later),
+    ]
+    merges = RunMerges()
+    for row in rows:
+        with store.transaction() as conn:
+            upsert_items(conn, [row], source="file", merges=merges)
+    with store.reading() as conn:
+        stored = conn.execute(select(ItemRow.__table__)).one()
+    one = merge_duplicates(rows)["youtube:aaaaaaaaaaa"]
+    assert (stored.title, stored.author) == (one.title, one.author) == ("new", "y")
+    assert merges.open == {}  # nothing left open once the title is set
 
 
 def test_run_resume_and_finish(store: Store) -> None:

@@ -94,6 +94,7 @@ texts = st.sampled_from(
     ["", "  ", "Deepfake demo", "AI换脸 教程", "深度合成 解析", "face swap funny", "GAN paper"]
 )
 labels = st.sampled_from(["", "科技", "Music", "生活>搞笑", "27", "unknown label"])
+_YT = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 HEADER = ["url", "title", "published_at", "plays", "likes", "shares", "category", "extra"]
 rows_ = st.lists(
     st.tuples(urls, texts, dates, counts, counts, counts, labels, st.sampled_from(["", "e"])),
@@ -298,6 +299,11 @@ def _import(
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 @SETTINGS
 @given(first=rows_, second=rows_)
+@example(  # a newer file's item in two row batches, titled only in the second: the title wins
+    first=[(_YT, "GAN paper", "", "", "", "", "", "")],
+    second=[(_YT, "", "", "", "", "", "", "")] * 13
+    + [(_YT, "Deepfake demo", "", "", "", "", "", "")],
+)
 def test_stores_equal_after_either_path(
     tmp_path_factory: pytest.TempPathFactory,
     request: pytest.FixtureRequest,

@@ -25,7 +25,7 @@ from synthscope.observe.classify import Classifier
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 from synthscope.store import Store
 from synthscope.store import runs as run_records
-from synthscope.store.items import UpsertCounts, upsert_items
+from synthscope.store.items import RunMerges, UpsertCounts, upsert_items
 from synthscope.store.items_table import upsert_table
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,11 @@ def run_source(
     with store.transaction("starting a run") as conn:
         run = run_records.start_or_resume(conn, source.name, query, dict(params))
     errors_zh: list[str] = []  # this invocation's skip reasons in Chinese, for --lang zh
+    # Kept in memory only: a resumed run merges its remaining batches as a new run would.
+    merges = RunMerges()
     try:
         for batch in _batches(source, query, run.checkpoint, classifier, prefetch):
-            _store_batch(store, source.name, run, batch)
+            _store_batch(store, source.name, run, batch, merges)
             room = MAX_MESSAGES - len(errors_zh)
             errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
             if progress is not None:
@@ -125,12 +127,14 @@ def _batches(
     return prefetched(make, start="spawn" if getattr(source, "columnar", False) else "fork")
 
 
-def _store_batch(store: Store, source: str, run: run_records.RunState, batch: Batch) -> None:
+def _store_batch(
+    store: Store, source: str, run: run_records.RunState, batch: Batch, merges: RunMerges
+) -> None:
     with store.transaction("storing a batch") as conn:
         if isinstance(batch, TableBatch):
             counts, good, kinds = _store_table(conn, source, run, batch)
         else:
-            counts = upsert_items(conn, batch.items, source=source, run_id=run.id)
+            counts = upsert_items(conn, batch.items, source=source, run_id=run.id, merges=merges)
             good, kinds = len(batch.items), Counter(item.kind for item in batch.items)
         run.checkpoint = batch.checkpoint
         run.count("read", batch.read)

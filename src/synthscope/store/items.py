@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,38 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     snapshots: int = 0
+
+
+@dataclass(slots=True)
+class RunMerges:
+    """What the row path remembers between the batches of one run.
+
+    A run merges all rows of an item as if they came in one batch: the item's first row
+    decides, later rows fill its gaps (``merge_duplicates``), and the result overrides what was
+    stored when the run observed it later. Across batches the stored row no longer shows which
+    of its fields the run set: once a batch has written the newer ``observed_at``, a later batch
+    of the same observation is not newer. So for each item whose stored fields survived a newer
+    observation because the run's rows left them empty, this keeps those fields ("open"): a
+    later batch at the same time may still override them, once, as one batch would have.
+    Items whose rows carry every field (the common case) leave nothing here.
+    """
+
+    open: dict[str, tuple[datetime, frozenset[str]]] = field(default_factory=dict)
+
+    def reopened(
+        self, key: str, observed_at: datetime | None, stored: datetime | None
+    ) -> frozenset[str]:
+        """Fields a batch observed at ``observed_at`` may still override on the stored row."""
+        entry = self.open.get(key)
+        if entry is None or observed_at is None or not entry[0] == observed_at == stored:
+            return frozenset()
+        return entry[1]
+
+    def keep(self, key: str, observed_at: datetime, fields: frozenset[str]) -> None:
+        if fields:
+            self.open[key] = (observed_at, fields)
+        else:
+            self.open.pop(key, None)
 
 
 def merge_duplicates(items: Iterable[Item]) -> dict[str, Item]:
@@ -83,14 +115,30 @@ def _union(old: Sequence[Any], new: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(seen)
 
 
-def changes(existing: dict[str, Any], item: Item, source: str) -> dict[str, Any]:
-    """The columns of ``existing`` that ``item`` changes (empty: nothing to write)."""
+def changes(
+    existing: dict[str, Any], item: Item, source: str, merges: RunMerges | None = None
+) -> dict[str, Any]:
+    """The columns of ``existing`` that ``item`` changes (empty: nothing to write).
+
+    ``merges`` carries the run's earlier batches (see :class:`RunMerges`); without it, each call
+    merges as if the item's run were this one batch.
+    """
     diff: dict[str, Any] = {}
     newer = _is_newer(item.observed_at, existing["observed_at"])
+    reopened = (
+        merges.reopened(item.key, item.observed_at, existing["observed_at"])
+        if merges is not None and not newer
+        else frozenset()
+    )
     for name in OVERRIDABLE:
         value = getattr(item, name)
-        if value is not None and value != existing[name] and (newer or existing[name] is None):
+        takes = newer or name in reopened or existing[name] is None
+        if value is not None and value != existing[name] and takes:
             diff[name] = value
+    if merges is not None and item.observed_at is not None and (newer or reopened):
+        left = reopened if reopened else OVERRIDABLE
+        still = frozenset(n for n in left if getattr(item, n) is None and existing[n] is not None)
+        merges.keep(item.key, item.observed_at, still)
     for name in KEEP_FIRST:
         if existing[name] is None and getattr(item, name) is not None:
             diff[name] = getattr(item, name)
@@ -138,8 +186,11 @@ def upsert_items(
     source: str,
     run_id: int | None = None,
     now: datetime | None = None,
+    merges: RunMerges | None = None,
 ) -> UpsertCounts:
     """Write items and their snapshots inside the caller's transaction.
+
+    A run that writes in several batches passes one :class:`RunMerges` to all of them.
 
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the caller maps it (see ``store.db.storage_errors``).
@@ -155,7 +206,7 @@ def upsert_items(
     if new_items:
         _bulk.insert_items(conn, new_items, source=source, now=now)
         counts.new = len(new_items)
-    diffs = {key: changes(row, batch[key], source) for key, row in existing.items()}
+    diffs = {key: changes(row, batch[key], source, merges) for key, row in existing.items()}
     counts.updated = update_changed(conn, existing, diffs, now)
     counts.unchanged = len(batch) - counts.new - counts.updated
     ids = {key: row["id"] for key, row in existing.items()}
