@@ -7,11 +7,19 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from synthscope.check._datasets import real_images
 from synthscope.check._roc_plot import roc_svg, write_roc_plots
-from synthscope.check.detectors._borders import border_box, cut_flat_borders
+from synthscope.check.detectors._borders import (
+    SHARE,
+    TOLERANCE,
+    border_box,
+    cut_flat_borders,
+    flat_run,
+)
 from synthscope.check.detectors._cnn_train import _match_colours, training_crop
 from synthscope.check.detectors._fixtures import noise_png
 from synthscope.check.detectors.cnn_image import _calibration_part
@@ -30,6 +38,23 @@ def test_flat_bars_are_cut_with_a_margin_for_ringing() -> None:
     left, top, right, bottom = border_box(_padded(40, (30, 30, 30)))
     assert 40 <= left <= 46 and 40 <= top <= 46
     assert 162 <= right <= 168 and 162 <= bottom <= 168
+
+
+@given(
+    rows=st.integers(1, 90),
+    bar=st.integers(0, 90),
+    noisy=st.integers(0, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_flat_run_equals_testing_every_row(rows: int, bar: int, noisy: int, seed: int) -> None:
+    """The chunked early stop finds the same run as testing every row of the quarter."""
+    rng = np.random.default_rng(seed)
+    lines = rng.uniform(0, 255, (rows, 20)).astype(np.float32)
+    lines[: min(bar, rows)] = 40 + rng.uniform(-5, 5, (min(bar, rows), 20))
+    lines[: min(bar, rows), :noisy] = 200  # a few off pixels: a row may still count as flat
+    flat = np.mean(np.abs(lines - float(np.median(lines[0]))) <= TOLERANCE, axis=1) >= SHARE
+    expected = len(flat) if flat.all() else int(np.argmin(flat))
+    assert flat_run(lines) == expected
 
 
 def test_images_without_bars_are_left_alone() -> None:

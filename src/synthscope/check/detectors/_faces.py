@@ -49,11 +49,11 @@ def is_face_crop(img: Any) -> bool:
     (0 of the 200 CNNDetection pictures that hold no face)."""
     import cv2
 
-    rgb = np.asarray(img)
-    pad = int(max(rgb.shape[:2]) * CROP_PAD)
-    gray = cv2.cvtColor(
-        cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_REPLICATE), cv2.COLOR_RGB2GRAY
-    )
+    gray = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
+    pad = int(max(gray.shape) * CROP_PAD)
+    # Grey first, then pad: the same pixels as padding the colour picture (a replicated edge
+    # pixel converts to the same grey), on a third of the bytes.
+    gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     scale = min(1.0, CROP_CHECK_SIDE / max(gray.shape))
     if scale < 1:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,8 +38,12 @@ FEATURE_GROUPS = {
 }
 
 
-def image_features(rgb: NDArray[np.float32], groups: frozenset[str] | None = None) -> Array:
-    """A fixed-length feature vector for an RGB float image (H, W, 3); sides >= 32 px.
+def image_features(
+    rgb: NDArray[np.float32] | NDArray[np.uint8], groups: frozenset[str] | None = None
+) -> Array:
+    """A fixed-length feature vector for an RGB image (H, W, 3) of 8-bit or float pixel values;
+    sides >= 32 px. The same pixels give the same vector in either type (both are read as float64);
+    8-bit ones are cheaper to remember.
 
     ``groups`` (names of FEATURE_GROUPS) limits the work to those columns; the others are NaN.
     The last few results are remembered by a digest of the pixels: ``spectral`` and
@@ -46,7 +51,7 @@ def image_features(rgb: NDArray[np.float32], groups: frozenset[str] | None = Non
     wanted = frozenset(_SIZES) if groups is None or "all" in groups else groups
     key = (
         hashlib.sha256(np.ascontiguousarray(rgb).data).digest()
-        + repr((rgb.shape, sorted(wanted))).encode()
+        + repr((rgb.shape, rgb.dtype.str, sorted(wanted))).encode()
     )
     if key not in _RECENT:
         crops = _crops(rgb)
@@ -69,7 +74,7 @@ RECENT = 4
 _RECENT: dict[bytes, Array] = {}
 
 
-def _crops(rgb: NDArray[np.float32]) -> list[NDArray[np.float32]]:
+def _crops(rgb: NDArray[Any]) -> list[NDArray[Any]]:
     h, w = rgb.shape[:2]
     side = min(CROP, h, w) // 8 * 8
     if min(h, w) < 2 * side:
@@ -78,7 +83,7 @@ def _crops(rgb: NDArray[np.float32]) -> list[NDArray[np.float32]]:
     return [rgb[t : t + side, s : s + side] for t in (0, h - side) for s in (0, w - side)]
 
 
-def _crop_features(rgb: NDArray[np.float32], wanted: frozenset[str]) -> Array:
+def _crop_features(rgb: NDArray[Any], wanted: frozenset[str]) -> Array:
     rgb64 = rgb.astype(np.float64)
     luma = np.array([0.299, 0.587, 0.114])
     res_rgb = [_residual(np.ascontiguousarray(rgb64[..., c])) for c in range(3)]
@@ -195,12 +200,18 @@ def _autocorr(res: Array) -> Array:
 
 
 def _channel_corr(res_rgb: list[Array]) -> Array:
-    res = [_clipped(r).ravel() for r in res_rgb]
-    return np.array([_corr(res[a], res[b]) for a, b in ((0, 1), (1, 2), (0, 2))])
+    centred = []
+    for r in res_rgb:
+        v = _clipped(r).ravel()
+        centred.append(v - v.mean())
+    power = [float((v * v).sum()) for v in centred]
+    return np.array(
+        [_corr(centred[a], centred[b], power[a], power[b]) for a, b in ((0, 1), (1, 2), (0, 2))]
+    )
 
 
-def _corr(a: Array, b: Array) -> float:
-    """Pearson correlation; 1.0 for a flat channel pair (grey images have identical channels)."""
-    a, b = a - a.mean(), b - b.mean()
-    denom = float(np.sqrt((a * a).sum() * (b * b).sum()))
+def _corr(a: Array, b: Array, power_a: float, power_b: float) -> float:
+    """Pearson correlation of centred vectors with the given sums of squares; 1.0 for a flat
+    channel pair (grey images have identical channels)."""
+    denom = float(np.sqrt(power_a * power_b))
     return float((a * b).sum() / denom) if denom > 1e-9 else 1.0

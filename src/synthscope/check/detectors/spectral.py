@@ -74,9 +74,9 @@ class SpectralDetector(Detector, Trainable):
 
     def score_region(self, img: Any) -> float:
         """Calibrated score of an already prepared region."""
-        return self._score_features(self._features(np.asarray(img, dtype=np.float32)))
+        return self._score_features(self._features(np.asarray(img)))
 
-    def _features(self, rgb: NDArray[np.float32]) -> NDArray[np.float64]:
+    def _features(self, rgb: NDArray[np.uint8]) -> NDArray[np.float64]:
         """The features the model reads and the up-sampling peaks shown as evidence (only
         those are computed: the shipped model reads 3 of 69)."""
         columns = columns_read(self.model())
@@ -98,7 +98,7 @@ class SpectralDetector(Detector, Trainable):
             region, evidence = self.prepare(media.image())
         except NoScore as why:
             return self.finding(None, why.en, zh=why.zh)
-        rgb = np.asarray(region, dtype=np.float32)
+        rgb = np.asarray(region)
         feats = self._features(rgb)
         evidence.update(_evidence(rgb, feats))
         score = self._score_features(feats)
@@ -188,7 +188,7 @@ def _shifted(img: Any, rng: np.random.Generator) -> NDArray[np.float32]:
     return np.asarray(img, dtype=np.float32)[dy:, dx:]
 
 
-def _evidence(rgb: NDArray[np.float32], feats: NDArray[np.float64]) -> dict[str, Any]:
+def _evidence(rgb: NDArray[np.uint8], feats: NDArray[np.float64]) -> dict[str, Any]:
     """A residual-energy heatmap of the region, its strongest up-sampling peak and how alike the
     fine residuals of its R, G and B channels are (both taken from the features; camera
     pictures' channel residuals are nearly identical, about 0.9-1.0, and the shipped model
