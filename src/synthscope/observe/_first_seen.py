@@ -23,6 +23,7 @@ import polars as pl
 
 from synthscope.errors import RecordError
 from synthscope.observe import _columnar
+from synthscope.observe._slices import map_slices
 from synthscope.observe._table import TableBatch, can_convert, convert_columns
 from synthscope.observe._vector_ids import identify_column
 from synthscope.observe.sources._columns import missing_url_error, resolve_columns
@@ -59,7 +60,7 @@ def _placed(lines: Lines, converter: RowConverter, start: int) -> pl.DataFrame:
     urls = _cells(frame, converter.url)
     # In slices: the regex intermediates of a million URLs at once cost hundreds of megabytes.
     ident = pl.concat(
-        [identify_column(urls.slice(at, _SLICE)) for at in range(0, len(urls), _SLICE)]
+        map_slices(lambda at: identify_column(urls.slice(at, _SLICE)), len(urls), _SLICE)
         or [identify_column(urls)]
     )
     key = ident.select(pl.concat_str("platform", pl.lit(":"), "platform_id")).to_series()

@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from synthscope.errors import InputError, RecordError
+from synthscope.observe._slices import map_slices
 from synthscope.observe.sources._tabular import RowResult, _DelimitedRows, detect_encoding
 
 # Larger files are streamed: a whole-file table costs about 2.5 bytes of memory per byte of file.
@@ -66,10 +67,11 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     rows = _DelimitedRows(header, delimiter, file)
     data = pl.DataFrame({"line": pl.int_range(1, len(text) + 1, eager=True), "text": text})
     del text
-    frames, errors = [], []
     # In slices: the split lists and parsed copies of a whole file would double its memory.
-    for offset in range(number + 1, len(data), _SLICE):
-        part = _split(data.slice(offset, _SLICE), rows)
+    body = data.slice(number + 1)
+    parts = map_slices(lambda at: _split(body.slice(at, _SLICE), rows), len(body), _SLICE)
+    frames, errors = [], []
+    for part in parts:
         if part is None:
             return None
         frames.append(part[0])
