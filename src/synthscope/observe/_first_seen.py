@@ -16,14 +16,16 @@ placed by its own line).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping
+from functools import reduce
 from typing import Any
 
 import polars as pl
 
 from synthscope.errors import RecordError
 from synthscope.observe import _columnar
-from synthscope.observe._slices import map_slices
+from synthscope.observe._slices import map_in_flight, map_slices
 from synthscope.observe._table import TableBatch, can_convert, convert_columns
 from synthscope.observe._vector_ids import identify_column
 from synthscope.observe.sources._columns import missing_url_error, resolve_columns
@@ -91,9 +93,15 @@ def _refused(frame: pl.DataFrame, converter: RowConverter, among: pl.Series) -> 
     if not among.any():
         return refused
     picked = frame.filter(among)
-    bad = _columnar.date_column(_cells(picked, converter.published), quick_date)[1]
-    for _, index in converter.counts:
-        bad = bad | _columnar.count_column(_cells(picked, index), quick_count)[1]
+
+    def refused_in(column: tuple[str, int | None]) -> pl.Series:
+        kind, index = column
+        if kind == "date":
+            return _columnar.date_column(_cells(picked, index), quick_date)[1]
+        return _columnar.count_column(_cells(picked, index), quick_count)[1]
+
+    columns = [("date", converter.published), *(("count", i) for _, i in converter.counts)]
+    bad = reduce(operator.or_, map_in_flight(refused_in, columns))
     return refused.scatter(among.arg_true(), bad)
 
 
