@@ -3,9 +3,10 @@
 The natural key of an item is ``platform:platform_id``. Writing the same items twice changes
 nothing: the newest observation wins and ties keep what is stored (so two rows of one export
 that describe the same video never flip-flop between re-imports), empty fields are always
-filled, the
-publication date is kept once known, keyword and source lists grow by union, raw fields are only
-added, and a snapshot is keyed by (item, observed_at) with first-written values kept.
+filled, the publication date is kept once known, keyword and source lists grow by union, raw
+fields are only added, and a snapshot is keyed by (item, observed_at) with first-written values
+kept. One run written in several batches gives what one batch of all its rows would
+(:class:`RunMerges`).
 """
 
 from __future__ import annotations
