@@ -57,6 +57,16 @@ def test_flat_run_equals_testing_every_row(rows: int, bar: int, noisy: int, seed
     assert flat_run(lines) == expected
 
 
+def test_the_last_cut_is_shared_while_its_image_lives() -> None:
+    img = _padded(40, (30, 30, 30))
+    first = cut_flat_borders(img)
+    assert cut_flat_borders(img) is first  # the next detector on the same picture
+    other = Image.open(io.BytesIO(noise_png(96, seed=1))).convert("RGB")  # no bars
+    assert cut_flat_borders(other) is other
+    assert cut_flat_borders(img) is not first  # only the last picture's cut is kept
+    assert cut_flat_borders(img).size == first.size
+
+
 def test_images_without_bars_are_left_alone() -> None:
     img = Image.open(io.BytesIO(noise_png(96, seed=1))).convert("RGB")
     assert cut_flat_borders(img) is img
