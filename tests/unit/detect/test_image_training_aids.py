@@ -7,12 +7,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
 from synthscope.check._datasets import real_images
 from synthscope.check._roc_plot import roc_svg, write_roc_plots
+from synthscope.check.detectors import _borders
 from synthscope.check.detectors._borders import (
     SHARE,
     TOLERANCE,
@@ -57,14 +59,16 @@ def test_flat_run_equals_testing_every_row(rows: int, bar: int, noisy: int, seed
     assert flat_run(lines) == expected
 
 
-def test_the_last_cut_is_shared_while_its_image_lives() -> None:
+def test_the_last_pictures_bars_are_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(_borders, "border_box", lambda img: calls.append(img) or (40, 40, 168, 168))
     img = _padded(40, (30, 30, 30))
-    first = cut_flat_borders(img)
-    assert cut_flat_borders(img) is first  # the next detector on the same picture
-    other = Image.open(io.BytesIO(noise_png(96, seed=1))).convert("RGB")  # no bars
-    assert cut_flat_borders(other) is other
-    assert cut_flat_borders(img) is not first  # only the last picture's cut is kept
-    assert cut_flat_borders(img).size == first.size
+    first, again = cut_flat_borders(img), cut_flat_borders(img)  # the next detector, same picture
+    assert len(calls) == 1 and first.size == again.size == (128, 128)
+    assert np.array_equal(np.asarray(first), np.asarray(again))
+    cut_flat_borders(_padded(40, (30, 30, 30)))  # another picture: found again
+    assert len(calls) == 2
+    assert all(ref() is None or ref() is not img for ref, _ in _borders._LAST)
 
 
 def test_images_without_bars_are_left_alone() -> None:

@@ -56,15 +56,14 @@ def border_box(img: Any) -> tuple[int, int, int, int]:
 def cut_flat_borders(img: Any) -> Any:
     """``img`` without flat bars along its edges (the same image when there are none).
 
-    The last image's cut is remembered by identity while that image lives: ``check``'s image
-    detectors each cut the same decoded picture (Pillow images are not changed in place here)."""
-    for ref, cut in _LAST:
-        if ref() is img:
-            return cut
-    box = border_box(img)
-    cut = img if box == (0, 0, *img.size) else img.crop(box)
-    _LAST[:] = [(weakref.ref(img), cut)]
-    return cut
+    The last image's bars are remembered by identity while that image lives (a weak reference:
+    nothing is kept alive): ``check``'s image detectors each cut the same decoded picture, and
+    Pillow images are not changed in place here."""
+    box = next((box for ref, box in _LAST if ref() is img), None)
+    if box is None:
+        box = border_box(img)
+        _LAST[:] = [(weakref.ref(img), box)]
+    return img if box == (0, 0, *img.size) else img.crop(box)
 
 
-_LAST: list[tuple[weakref.ref[Any], Any]] = []
+_LAST: list[tuple[weakref.ref[Any], tuple[int, int, int, int]]] = []
