@@ -59,6 +59,17 @@ def test_flat_run_equals_testing_every_row(rows: int, bar: int, noisy: int, seed
     assert flat_run(lines) == expected
 
 
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=60),
+    st.sampled_from([np.float64, np.float32]),
+)
+def test_median_equals_numpys(values: list[float], dtype: type) -> None:
+    from synthscope.check.detectors._features import median
+
+    array = np.array(values, dtype=dtype)
+    assert median(array) == float(np.median(array))
+
+
 def test_the_last_pictures_bars_are_found_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     monkeypatch.setattr(_borders, "border_box", lambda img: calls.append(img) or (40, 40, 168, 168))

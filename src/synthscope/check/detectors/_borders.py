@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthscope.check.detectors._features import median
+
 TOLERANCE, SHARE, RINGING, MIN_BAR = 6.0, 0.97, 4, 4
 
 
@@ -24,7 +26,7 @@ def flat_run(lines: NDArray[np.float32]) -> int:
 
     Rows are tested in growing chunks from the edge and the test stops at the first chunk with
     a row that is not flat: most pictures have no bar, and their first row already ends it."""
-    edge = float(np.median(lines[0]))
+    edge = median(lines[0])
     start, step = 0, 8
     while start < len(lines):
         chunk = lines[start : start + step]
