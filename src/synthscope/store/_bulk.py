@@ -196,8 +196,9 @@ def upsert_snapshots(
     statement itself (see ``_sqlite_upsert.statement``).
     """
     flavour = _FLAVOURS[conn.dialect.name]
-    columns = [c for c in SNAPSHOT_COLUMNS if c not in absent]
-    fill = ", ".join(f"{m} = COALESCE(snapshots.{m}, excluded.{m})" for m in columns[3:])
+    metrics = [m for m in METRICS if m not in absent]
+    columns = [*SNAPSHOT_COLUMNS[:3], *metrics]
+    fill = ", ".join(f"{m} = COALESCE(snapshots.{m}, excluded.{m})" for m in metrics)
     sql = (
         f"INSERT INTO snapshots ({', '.join(columns)}) "
         f"VALUES ({_markers(flavour, columns)}) "
