@@ -39,6 +39,10 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate)
 
 
+_LAYOUT_HELP = (
+    "cnndetection, asvspoof, dfdc, celebdf, faceforensics or folders "
+    "(default: the first that finds labelled files)."
+)
 _EXTRA_HELP = "Folder of real images from another source; repeat for several."
 
 
@@ -46,7 +50,7 @@ def train(
     detector: Annotated[str, typer.Argument(help="Detector name, e.g. spectral or lfcc-gmm.")],
     data: Annotated[Path, typer.Option("--data", help="Folder of labelled files.")],
     out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
-    layout: Annotated[str | None, typer.Option(help="cnndetection, folders or asvspoof.")] = None,
+    layout: Annotated[str | None, typer.Option(help=_LAYOUT_HELP)] = None,
     extra_real: Annotated[list[Path] | None, typer.Option("--extra-real", help=_EXTRA_HELP)] = None,
 ) -> None:
     """Fit a detector on every labelled file under --data and write its model file."""
@@ -93,7 +97,7 @@ def evaluate(
     model: Annotated[
         Path | None, typer.Option("--model", help="Model file instead of the shipped one.")
     ] = None,
-    layout: Annotated[str | None, typer.Option(help="cnndetection, folders or asvspoof.")] = None,
+    layout: Annotated[str | None, typer.Option(help=_LAYOUT_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write the JSON report here.")

@@ -1,14 +1,15 @@
 """Dataset adapters: a folder on disk -> labelled samples with a group for cross-validation.
 
-Each layout is one small reader registered in :data:`LAYOUTS`; ``load_samples`` picks the first
-whose ``matches`` says yes (or the one named). A sample's ``group`` is what leave-one-group-out
+Each layout is one small reader registered in :data:`LAYOUTS`; ``load_samples`` takes the first
+that finds labelled files (or the one named). A sample's ``group`` is what leave-one-group-out
 holds out together: the generator (CNNDetection), the manipulation method (FaceForensics++), the
-utterance (LJSpeech/WaveFake, so a sentence and its vocoded copy never straddle a split) or the
-attack (ASVspoof).
+utterance (LJSpeech/WaveFake, so a sentence and its vocoded copy never straddle a split), the
+attack (ASVspoof), the original video (DFDC) or the identity shown (Celeb-DF).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,23 +80,118 @@ def _folders(root: Path) -> list[Sample]:
     return out
 
 
-def _asvspoof(root: Path) -> list[Sample]:
-    protocol = next(iter(sorted(root.rglob("*.txt"))), None)
-    if protocol is None:
-        return []
-    audio = {p.stem: p for p in root.rglob("*.flac")}
+FFPP_REAL, FFPP_FAKE = "original_sequences", "manipulated_sequences"
+
+
+def _faceforensics(root: Path) -> list[Sample]:
+    """FaceForensics++ as its download script writes it: ``original_sequences/<source>/<c>/
+    videos|images/...`` and ``manipulated_sequences/<Method>/<c>/videos|images/...``.
+
+    The group is the method (``original`` for the originals), so leave-one-group-out holds out
+    one manipulation at a time, and frames extracted from a video stay with its method.
+    """
     out = []
-    for line in protocol.read_text().splitlines():
-        cols = line.split()
-        if len(cols) >= 5 and cols[1] in audio and cols[-1] in ("bonafide", "spoof"):
-            out.append(Sample(audio[cols[1]], int(cols[-1] == "spoof"), cols[-2]))
+    for path in _files(root):
+        parts = path.relative_to(root).parts[:-1]
+        if FFPP_FAKE in parts[:-1]:
+            out.append(Sample(path, 1, parts[parts.index(FFPP_FAKE) + 1]))
+        elif FFPP_REAL in parts:
+            out.append(Sample(path, 0, "original"))
+    # Without method folders (flat files named Method-target_source) it is the folders layout.
+    return out if any(s.label for s in out) else []
+
+
+def _dfdc(root: Path) -> list[Sample]:
+    """The DFDC training set: each ``dfdc_train_part_N/metadata.json`` maps the videos of its
+    folder to ``{"label": "REAL"|"FAKE", "original": ...}``.
+
+    The group is the original video, so a fake and the real video it was made from never
+    straddle a split.
+
+    Raises:
+        InputError: a ``metadata.json`` is not JSON.
+    """
+    out = []
+    for meta in sorted(root.rglob("metadata.json")):
+        try:
+            entries = json.loads(meta.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"Cannot read {meta}: not a DFDC metadata file ({exc}).",
+                zh=f"无法读取 {meta}：不是 DFDC 元数据文件（{exc}）。",
+            ) from exc
+        if not isinstance(entries, dict):
+            continue
+        for name, entry in sorted(entries.items()):
+            if not isinstance(entry, dict):
+                continue
+            label = str(entry.get("label", "")).upper()
+            path = meta.parent / name
+            if label not in ("REAL", "FAKE") or not path.is_file():
+                continue
+            original = entry.get("original") if label == "FAKE" else None
+            out.append(Sample(path, int(label == "FAKE"), Path(str(original or name)).stem))
     return out
+
+
+CELEB_FOLDERS = {"celeb-real": 0, "youtube-real": 0, "celeb-synthesis": 1}
+CELEB_ID = re.compile(r"^(id\d+)_")
+
+
+def _celebdf(root: Path) -> list[Sample]:
+    """Celeb-DF (v1, v2): ``Celeb-real/id0_0000.mp4``, ``Celeb-synthesis/id0_id16_0000.mp4``
+    (a video of identity 0 with the face of identity 16) and ``YouTube-real/00000.mp4``.
+
+    The group is the identity a video shows, so a synthesised video and the real videos it was
+    made from never straddle a split; each YouTube video is its own group.
+    """
+    out = []
+    for path in _files(root):
+        folder = path.parent.name.lower()
+        if folder not in CELEB_FOLDERS:
+            continue
+        m = CELEB_ID.match(path.stem)
+        group = m[1] if m and folder != "youtube-real" else f"youtube:{path.stem}"
+        out.append(Sample(path, CELEB_FOLDERS[folder], group))
+    return out
+
+
+ASV_LABELS = ("bonafide", "spoof")
+
+
+def _asvspoof(root: Path) -> list[Sample]:
+    """ASVspoof protocol files: 2019 (``LA_0079 LA_T_1138215 - A01 spoof``) and the later ones
+    with codec, trim and phase columns around the label.
+
+    Every ``*.txt`` under ``root`` is read (a download holds several protocols and READMEs); a
+    line counts when its second column names an audio file under ``root``. The group is the
+    attack (``-`` for bona fide speech).
+    """
+    audio = {p.stem: p for p in root.rglob("*") if p.suffix.lower() in (".flac", ".wav")}
+    found: dict[str, Sample] = {}
+    for protocol in sorted(root.rglob("*.txt")) if audio else []:
+        try:
+            lines = protocol.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) < 3 or cols[1] not in audio or cols[1] in found:
+                continue
+            at = next((i for i in range(2, len(cols)) if cols[i] in ASV_LABELS), None)
+            if at is not None:
+                found[cols[1]] = Sample(audio[cols[1]], int(cols[at] == "spoof"), cols[at - 1])
+    return sorted(found.values(), key=lambda s: str(s.path))
 
 
 LAYOUTS: dict[str, Callable[[Path], list[Sample]]] = {
     "cnndetection": _cnndetection,
     "asvspoof": _asvspoof,
+    "faceforensics": _faceforensics,
     "folders": _folders,
+    # After the folders: a stray metadata.json in a real/fake tree is not a DFDC download.
+    "dfdc": _dfdc,
+    "celebdf": _celebdf,
 }
 
 
@@ -121,9 +217,11 @@ def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
                 return samples
     raise InputError(
         f"No labelled files under {root} (expected real/ and fake/ folders, "
-        "N_<generator>_<real|fake> names or an ASVspoof protocol).",
+        "N_<generator>_<real|fake> names, an ASVspoof protocol, DFDC metadata.json, "
+        "Celeb-DF or FaceForensics++ folders).",
         zh=f"{root} 下没有带标签的文件（需要 real/ 与 fake/ 文件夹、"
-        "N_<生成器>_<real|fake> 命名或 ASVspoof 协议文件）。",
+        "N_<生成器>_<real|fake> 命名、ASVspoof 协议文件、DFDC metadata.json、"
+        "Celeb-DF 或 FaceForensics++ 目录）。",
     )
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,88 @@ def test_faceforensics_layout_groups_by_method(tmp_path: Path) -> None:
     }
 
 
+def test_faceforensics_download_layout_groups_by_method_folder(tmp_path: Path) -> None:
+    touch(
+        tmp_path,
+        "original_sequences/youtube/c23/videos/000.mp4",
+        "original_sequences/actors/c23/videos/01__talking.mp4",
+        "manipulated_sequences/Deepfakes/c23/videos/000_003.mp4",
+        "manipulated_sequences/NeuralTextures/c40/images/000_003/0001.png",
+        "manipulated_sequences/stray.mp4",
+    )
+    got = {(p.path.name, p.label, p.group) for p in load_samples(tmp_path)}
+    assert got == {
+        ("000.mp4", 0, "original"),
+        ("01__talking.mp4", 0, "original"),
+        ("000_003.mp4", 1, "Deepfakes"),
+        ("0001.png", 1, "NeuralTextures"),
+    }
+    assert load_samples(tmp_path, "faceforensics") == load_samples(tmp_path)
+
+
+def test_dfdc_metadata_groups_a_fake_with_its_original(tmp_path: Path) -> None:
+    touch(tmp_path, "part_0/aaa.mp4", "part_0/bbb.mp4", "part_1/ccc.mp4", "part_1/ddd.mp4")
+    (tmp_path / "part_0/metadata.json").write_text(
+        json.dumps(
+            {
+                "aaa.mp4": {"label": "REAL", "split": "train"},
+                "bbb.mp4": {"label": "FAKE", "split": "train", "original": "aaa.mp4"},
+                "gone.mp4": {"label": "FAKE", "original": "aaa.mp4"},
+            }
+        )
+    )
+    (tmp_path / "part_1/metadata.json").write_text(
+        json.dumps({"ccc.mp4": {"label": "FAKE", "original": "zzz.mp4"}, "ddd.mp4": "junk"})
+    )
+    got = {(p.path.name, p.label, p.group) for p in load_samples(tmp_path)}
+    assert got == {("aaa.mp4", 0, "aaa"), ("bbb.mp4", 1, "aaa"), ("ccc.mp4", 1, "zzz")}
+
+
+def test_dfdc_metadata_that_is_not_json_is_one_clear_error(tmp_path: Path) -> None:
+    touch(tmp_path, "part_0/aaa.mp4")
+    (tmp_path / "part_0/metadata.json").write_text("{not json")
+    with pytest.raises(InputError, match="not a DFDC metadata file"):
+        load_samples(tmp_path, "dfdc")
+
+
+def test_celebdf_groups_by_the_identity_shown(tmp_path: Path) -> None:
+    touch(
+        tmp_path,
+        "Celeb-DF-v2/Celeb-real/id0_0000.mp4",
+        "Celeb-DF-v2/Celeb-synthesis/id0_id16_0000.mp4",
+        "Celeb-DF-v2/YouTube-real/00170.mp4",
+        "Celeb-DF-v2/List_of_testing_videos.txt",
+    )
+    got = {(p.path.name, p.label, p.group) for p in load_samples(tmp_path)}
+    assert got == {
+        ("id0_0000.mp4", 0, "id0"),
+        ("id0_id16_0000.mp4", 1, "id0"),
+        ("00170.mp4", 0, "youtube:00170"),
+    }
+
+
+def test_asvspoof_protocols_of_a_download(tmp_path: Path) -> None:
+    """Several protocol files and a README: every line naming a file here counts, once."""
+    touch(tmp_path, "LA_train/flac/LA_T_1.flac", "LA_eval/flac/LA_E_2.flac", "DF/DF_E_3.flac")
+    protocols = tmp_path / "protocols"
+    protocols.mkdir()
+    (protocols / "ASVspoof2019.LA.asv.dev.gi.trl.txt").write_text("LA_0001 LA_D_9 target\n")
+    (protocols / "ASVspoof2019.LA.cm.train.trn.txt").write_text(
+        "LA_0079 LA_T_1 - - bonafide\nLA_0079 LA_T_1 - A02 spoof\n"
+    )
+    (protocols / "trial_metadata.txt").write_text(
+        "LA_0009 LA_E_2 alaw ita_tx A07 spoof notrim eval\n"
+        "LA_0023 DF_E_3 nocodec asvspoof - bonafide notrim progress - - - -\n"
+    )
+    (tmp_path / "README.LA.txt").write_text("The spoof attacks A01 to A19 are described below.\n")
+    got = {(p.path.name, p.label, p.group) for p in load_samples(tmp_path)}
+    assert got == {
+        ("LA_T_1.flac", 0, "-"),
+        ("LA_E_2.flac", 1, "A07"),
+        ("DF_E_3.flac", 0, "-"),
+    }
+
+
 def test_asvspoof_protocol(tmp_path: Path) -> None:
     touch(tmp_path, "flac/LA_T_1.flac", "flac/LA_T_2.flac")
     (tmp_path / "protocol.txt").write_text(
@@ -75,3 +158,10 @@ def test_bad_inputs(tmp_path: Path) -> None:
         load_samples(tmp_path)
     with pytest.raises(UsageError, match="Unknown layout"):
         load_samples(tmp_path, "nope")
+
+
+def test_real_fake_folders_win_over_a_stray_metadata_file(tmp_path: Path) -> None:
+    touch(tmp_path, "real/a.jpg", "fake/b.jpg")
+    (tmp_path / "real/metadata.json").write_text("{not json")
+    got = {(p.path.name, p.label) for p in load_samples(tmp_path)}
+    assert got == {("a.jpg", 0), ("b.jpg", 1)}
