@@ -59,8 +59,8 @@ def _every_other(files: list[Path], n: int) -> list[Path]:
             "*.jpg",
             {"image-metadata", "spectral", "cnn-image", "face-swap", "face-blend"},
         ),
-        ("media/audio", "*.wav", {"lfcc-gmm", "vocoder-trace", "spectro-cnn"}),
-        ("media/audio", "*.flac", {"lfcc-gmm", "vocoder-trace", "spectro-cnn"}),
+        ("media/audio", "*.wav", {"lfcc-gmm", "cqcc-gmm", "vocoder-trace", "spectro-cnn"}),
+        ("media/audio", "*.flac", {"lfcc-gmm", "cqcc-gmm", "vocoder-trace", "spectro-cnn"}),
     ],
 )
 def test_shipped_models_score_reference_files(

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+import soundfile
 
 from synthscope.check.detectors import Loaded, detect_file
+from synthscope.check.detectors._fixtures import tone_wav
+from synthscope.check.detectors.cqcc_gmm import CqccGmmDetector
 from synthscope.check.detectors.lfcc_gmm import LfccGmmDetector
 from synthscope.check.detectors.spectral import SpectralDetector
 from synthscope.check.evaluate import cross_validate, evaluate, train
@@ -42,14 +46,25 @@ def test_cross_validation_never_scores_with_a_model_that_saw_the_sample(image_fo
     assert clean["auc"] > 0.8
 
 
-def test_lfcc_gmm_trains_and_scores_segments(audio_folder: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("cls", [LfccGmmDetector, CqccGmmDetector])
+def test_gmm_detectors_train_and_score_segments(
+    cls: type[LfccGmmDetector], audio_folder: Path, tmp_path: Path
+) -> None:
     model = tmp_path / "lg.npz"
-    train("lfcc-gmm", audio_folder, model)
-    det = LfccGmmDetector(model_path=model, components=4)
+    train(cls.name, audio_folder, model)
+    det = cls(model_path=model, components=4)
     real = det.predict(Loaded.open(audio_folder / "real" / "u0.wav"))
     fake = det.predict(Loaded.open(audio_folder / "fake" / "u0_gen.wav"))
     assert real.score is not None and fake.score is not None and fake.score > real.score
     assert fake.evidence["segments"][0]["start_s"] == 0.0
+    # Silence is not scored, but segment times stay clip times: 3 s of silence, then speech.
+    x, rate = soundfile.read(io.BytesIO(tone_wav(4.5, seed=3)))
+    x[: 3 * rate] = 0.0
+    buf = io.BytesIO()
+    soundfile.write(buf, x, rate, format="WAV")
+    late = det.predict(Loaded(buf.getvalue(), "late.wav")).evidence["segments"]
+    assert late[0]["start_s"] == pytest.approx(3.0, abs=0.05)
+    assert late[-1]["end_s"] == pytest.approx(4.5, abs=0.05)
 
 
 def test_cli_train_and_evaluate(
@@ -99,10 +114,10 @@ def test_bad_media_give_findings_without_scores() -> None:
         if f["name"] != "image-metadata":  # the header is still readable
             assert f["score"] is None and "cannot be decoded" in f["reason"]
     short = detect(Loaded(tone_wav(0.2), "short.wav"))
-    assert {f["name"] for f in short} == {"lfcc-gmm", "vocoder-trace", "spectro-cnn"}
+    assert {f["name"] for f in short} == {"lfcc-gmm", "cqcc-gmm", "vocoder-trace", "spectro-cnn"}
     assert all(f["score"] is None for f in short)
     reasons = {f["name"]: f["reason"] for f in short}
-    assert "voiced audio" in reasons["lfcc-gmm"] and "voiced audio" in reasons["vocoder-trace"]
+    assert all("voiced audio" in reasons[n] for n in ("lfcc-gmm", "cqcc-gmm", "vocoder-trace"))
     assert "1 s minimum" in reasons["spectro-cnn"]
 
 

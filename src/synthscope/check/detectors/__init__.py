@@ -41,6 +41,7 @@ BUILTINS = (
     "face_blend",
     "video_face",
     "lfcc_gmm",
+    "cqcc_gmm",
     "vocoder_trace",
     "spectro_cnn",
 )

@@ -64,6 +64,12 @@ def _dct() -> Array:
     return np.asarray(np.cos(np.pi / FILTERS * (n[None, :] + 0.5) * np.arange(COEFFS)[:, None]))
 
 
+def with_deltas(ceps: Array) -> Array:
+    """``ceps`` with its deltas and delta-deltas (regression over +-2 frames) beside it."""
+    d1 = _deltas(ceps)
+    return np.hstack([ceps, d1, _deltas(d1)])
+
+
 def _deltas(c: Array) -> Array:
     p = np.pad(c, ((2, 2), (0, 0)), mode="edge")
     return np.asarray((p[3:-1] - p[1:-3] + 2 * (p[4:] - p[:-4])) / 10.0)
@@ -73,5 +79,4 @@ def lfcc(framed: Array) -> Array:
     """LFCC + delta + delta-delta (60 columns) for windowed frames."""
     power = np.abs(np.fft.rfft(framed, NFFT)) ** 2
     ceps = np.log(power @ _filterbank().T + 1e-10) @ _dct().T
-    d1 = _deltas(ceps)
-    return np.hstack([ceps, d1, _deltas(d1)])
+    return with_deltas(ceps)

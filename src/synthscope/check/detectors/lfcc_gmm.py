@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._gmm import Gmm, fit_gmm
-from synthscope.check.detectors._lfcc import HOP, RATE, frames, lfcc, voiced
+from synthscope.check.detectors._lfcc import FRAME, HOP, RATE, frames, lfcc, voiced
 from synthscope.check.detectors._linear import platt_calibration, write_atomic
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
@@ -50,12 +50,23 @@ class LfccGmmDetector(Detector, Trainable):
                 ) from exc
         return self.model_
 
+    def features(self, media: Loaded) -> Array:
+        """One row per voiced 20 ms frame (10 ms hop): LFCC, deltas, delta-deltas."""
+        return self.voiced_features(media)[0]
+
+    def voiced_features(self, media: Loaded) -> tuple[Array, NDArray[np.int_]]:
+        """:meth:`features` and the index of each row's frame in the clip (frame ``i`` starts
+        at ``i * HOP`` samples), so segment times are clip times even where silence was cut."""
+        framed = frames(media.audio_16k())
+        at = np.flatnonzero(voiced(framed)) if len(framed) else np.zeros(0, dtype=np.int_)
+        return (lfcc(framed[at]) if len(at) else np.zeros((0, 60))), at
+
     @property
     def threshold(self) -> float:
         return float(self._model()["threshold"])
 
     def predict(self, media: Loaded) -> DetectorFinding:
-        feats = _features(media)
+        feats, at = self.voiced_features(media)
         if len(feats) < MIN_VOICED:
             return self.finding(
                 None,
@@ -64,10 +75,11 @@ class LfccGmmDetector(Detector, Trainable):
             )
         llr = self._llr(feats)
         m = self._model()
+        # SEGMENT voiced frames each; times are those of the frames in the clip.
         segments = [
             {
-                "start_s": round(i * HOP / RATE, 2),
-                "end_s": round((i + len(seg)) * HOP / RATE, 2),
+                "start_s": round(at[i] * HOP / RATE, 2),
+                "end_s": round((at[i + len(seg) - 1] * HOP + FRAME) / RATE, 2),
                 "score": round(float(self._proba(seg.mean())), 4),
             }
             for i, seg in ((i, llr[i : i + SEGMENT]) for i in range(0, len(llr), SEGMENT))
@@ -93,7 +105,7 @@ class LfccGmmDetector(Detector, Trainable):
     def fit(
         self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> LfccGmmDetector:
-        feats = [_features(s) for s in samples]
+        feats = [self.features(s) for s in samples]
         keep = [i for i, f in enumerate(feats) if len(f) >= MIN_VOICED]
         feats, y = [feats[i] for i in keep], np.array([labels[i] for i in keep])
         g = [(groups or [str(i) for i in range(len(samples))])[i] for i in keep]
@@ -147,9 +159,3 @@ class LfccGmmDetector(Detector, Trainable):
             (cls(), Loaded(tone_wav(3.0), "speech.wav")),
             (cls(), Loaded(tone_wav(1.0, silent=True), "silence.wav")),
         ]
-
-
-def _features(media: Loaded) -> Array:
-    framed = frames(media.audio_16k())
-    framed = framed[voiced(framed)] if len(framed) else framed
-    return lfcc(framed) if len(framed) else np.zeros((0, 60))
