@@ -118,17 +118,25 @@ def _breakdown(files: list[Path]) -> str:
     return "CPU ms per image: " + ", ".join(parts)
 
 
-def _audio_rtf(files: list[Path]) -> float:
+def _audio_rtf(files: list[Path], names: list[str] | None = None) -> float:
     total_s, spent = 0.0, 0.0
-    detect(Loaded.open(files[0]))
+    detect(Loaded.open(files[0]), names)
     for path in files:
         media = Loaded.open(path)
         start = time.perf_counter()
         x, rate = media.audio()
-        detect(media)
+        detect(media, names)
         spent += time.perf_counter() - start
         total_s += len(x) / rate
     return total_s / spent
+
+
+def default_audio_detectors() -> list[str]:
+    """The audio detectors ``check`` runs when none are named."""
+    from synthscope.check.detector_evidence import default_names
+    from synthscope.check.detectors import detector_class
+
+    return [n for n in default_names() if "audio" in detector_class(n).kinds]
 
 
 def _video_rtf(path: Path) -> tuple[float, float]:
@@ -226,7 +234,8 @@ def av_speed_rows(data: Path) -> list[Row]:
         sorted((data / "media/audio").rglob("*.wav"))[:10]
         + sorted((data / "media/audio").rglob("*.flac"))[:10]
     )
-    rtf = _audio_rtf(audio)
+    default = default_audio_detectors()
+    rtf, every_rtf = _audio_rtf(audio, default), _audio_rtf(audio)
     v720, dur = _video_rtf(data / "media/video/ffpp/real/004.mp4")
     clip = Path(tempfile.gettempdir()) / "synthscope-bench-1080p-60s.mp4"
     if not clip.exists():
@@ -235,8 +244,9 @@ def av_speed_rows(data: Path) -> list[Row]:
     face_peak, _ = _peak_memory_mb(data / "media/video/ffpp/fake/Face2Face-750_743.mp4")
     return [
         (
-            "audio >= 50x real time (all audio detectors, 1 process)",
-            f"{rtf:.0f}x",
+            f"audio >= 50x real time (check's default audio detectors: {', '.join(default)}; "
+            "1 process)",
+            f"{rtf:.0f}x; all audio detectors (cqcc-gmm too) {every_rtf:.0f}x",
             "met" if rtf >= 50 else "MISSED",
             "python benchmarks/detect.py",
         ),

@@ -110,3 +110,25 @@ def test_face_crop_check_tells_tight_face_crops_from_pictures_without_faces(
     for path in scenes:
         img = cut_flat_borders(Loaded.open(path).image())
         assert largest_face(img, min_face=64) is not None or not is_face_crop(img), path
+
+
+def test_audio_segments_are_timed_in_the_clip_after_leading_silence(reference_data: Path) -> None:
+    """Real speech after 3 s of silence: voice activity detection cuts the silence, and every
+    audio detector's first scored segment starts where the speech does, not at 0 s."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    path = sorted(pack(reference_data, "media/audio/librispeech").rglob("*.flac"))[0]
+    x, rate = soundfile.read(path)
+    buf = io.BytesIO()
+    soundfile.write(buf, np.concatenate([np.zeros(3 * rate), x]), rate, format="WAV")
+    media = Loaded(buf.getvalue(), "late.wav")
+    # Frame-wise detectors start within the speech's first half second; spectro-cnn scores
+    # 2 s chunks a second apart, those mostly speech.
+    for name, latest in (("lfcc-gmm", 3.6), ("cqcc-gmm", 3.6), ("spectro-cnn", 4.0)):
+        (finding,) = detect(media, [name])
+        scored = [s for s in finding["evidence"]["segments"] if s["score"] is not None]
+        assert finding["score"] is not None and scored, name
+        assert 2.9 <= scored[0]["start_s"] <= latest, (name, scored[0])

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
-import soundfile
 
-from synthscope.check.detectors import Loaded, detect_file
-from synthscope.check.detectors._fixtures import tone_wav
+from synthscope.check.detectors import Loaded, base, detect_file
 from synthscope.check.detectors.cqcc_gmm import CqccGmmDetector
 from synthscope.check.detectors.lfcc_gmm import LfccGmmDetector
 from synthscope.check.detectors.spectral import SpectralDetector
@@ -57,14 +56,26 @@ def test_gmm_detectors_train_and_score_segments(
     fake = det.predict(Loaded.open(audio_folder / "fake" / "u0_gen.wav"))
     assert real.score is not None and fake.score is not None and fake.score > real.score
     assert fake.evidence["segments"][0]["start_s"] == 0.0
-    # Silence is not scored, but segment times stay clip times: 3 s of silence, then speech.
-    x, rate = soundfile.read(io.BytesIO(tone_wav(4.5, seed=3)))
-    x[: 3 * rate] = 0.0
-    buf = io.BytesIO()
-    soundfile.write(buf, x, rate, format="WAV")
-    late = det.predict(Loaded(buf.getvalue(), "late.wav")).evidence["segments"]
-    assert late[0]["start_s"] == pytest.approx(3.0, abs=0.05)
-    assert late[-1]["end_s"] == pytest.approx(4.5, abs=0.05)
+
+
+def test_gmm_segment_times_are_clip_times_where_silence_was_cut(
+    audio_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Speech heard only in frames 300-549 (3.0-5.5 s): two segments, of 200 and 50 frames,
+    timed where those frames are in the clip."""
+    model = tmp_path / "lg.npz"
+    train("lfcc-gmm", audio_folder, model)
+    monkeypatch.setattr(base, "_REGISTRY", dict(base._REGISTRY))
+
+    class LateSpeech(LfccGmmDetector):
+        def voiced_features(self, media: Loaded) -> tuple[Any, Any]:
+            feats, _ = super().voiced_features(media)
+            at = np.arange(300, 550)
+            return np.resize(feats, (len(at), feats.shape[1])), at
+
+    det = LateSpeech(model_path=model, components=4)
+    segments = det.predict(Loaded.open(audio_folder / "real" / "u0.wav")).evidence["segments"]
+    assert [(s["start_s"], s["end_s"]) for s in segments] == [(3.0, 5.01), (5.0, 5.51)]
 
 
 def test_cli_train_and_evaluate(

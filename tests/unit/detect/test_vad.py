@@ -46,3 +46,25 @@ def test_short_gaps_inside_speech_are_bridged(monkeypatch) -> None:  # type: ign
     monkeypatch.setattr(_vad, "speech_probabilities", lambda x: probs)
     got = _vad.speech_windows(np.zeros(10 * 512))
     assert got.tolist() == [True] * 4 + [False] * 5 + [True]
+
+
+def test_the_answer_for_the_same_samples_is_computed_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The audio detectors of one check share the 16 kHz samples: the VAD runs once for them,
+    and a new array (even with equal samples) is asked about afresh."""
+    calls = []
+    real = _vad.speech_probabilities
+
+    def counted(x):  # type: ignore[no-untyped-def]
+        calls.append(len(x))
+        return real(x)
+
+    monkeypatch.setattr(_vad, "speech_probabilities", counted)
+    x = speech_samples(2.0)
+    first = _vad.speech_windows(x)
+    assert _vad.speech_windows(x) is first and len(calls) == 1
+    assert not first.flags.writeable
+    frames = np.arange(0, len(x), 160)
+    assert np.array_equal(_vad.speech_at(x, frames), first[frames // 512])
+    assert len(calls) == 1
+    again = _vad.speech_windows(x.copy())
+    assert len(calls) == 2 and np.array_equal(again, first)

@@ -1,4 +1,4 @@
-"""LFCC features (the ASVspoof 2019/2021 baseline front end) and energy-based silence trimming.
+"""LFCC features (the ASVspoof 2019/2021 baseline front end), framing and resampling.
 
 Linear-frequency cepstral coefficients use a linearly spaced triangular filterbank, so the high
 band -- where neural vocoders leave most of their traces -- keeps as much resolution as the low
@@ -15,7 +15,6 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 RATE, FRAME, HOP, NFFT, FILTERS, COEFFS = 16000, 320, 160, 512, 20, 20
-SILENCE_DB = 35.0
 
 
 def resample(x: NDArray[np.float32], rate: int, target: int = RATE) -> Array:
@@ -37,14 +36,6 @@ def frames(x: Array) -> Array:
     count = 1 + (len(x) - FRAME) // HOP
     idx = np.arange(FRAME)[None, :] + HOP * np.arange(count)[:, None]
     return np.asarray(x[idx] * np.hamming(FRAME))
-
-
-def voiced(framed: Array) -> NDArray[np.bool_]:
-    """Frames within SILENCE_DB of the loudest 1% (energy VAD), so silence does not vote."""
-    if not len(framed):
-        return np.zeros(0, dtype=bool)
-    db = 10 * np.log10((framed * framed).mean(axis=1) + 1e-12)
-    return np.asarray(db > max(np.percentile(db, 99) - SILENCE_DB, -70.0))
 
 
 @lru_cache(maxsize=2)

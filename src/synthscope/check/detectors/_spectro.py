@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.check.detectors._vad import WINDOW, speech_windows
+from synthscope.check.detectors._vad import speech_at
 
 Array = NDArray[np.float64]
 RATE, NFFT, HOP, BANDS = 16000, 512, 160, 128
@@ -51,9 +51,7 @@ def normalise(chunk: NDArray[np.float32]) -> NDArray[np.float32]:
 
 def frame_speech(x: Array, frames: int) -> NDArray[np.bool_]:
     """Whether each spectrogram frame of ``x`` is speech, from the VAD's 32 ms windows."""
-    windows = speech_windows(x)
-    centres = (np.arange(frames) * HOP + NFFT // 2) // WINDOW
-    return windows[np.minimum(centres, len(windows) - 1)] if len(windows) else np.zeros(0, bool)
+    return speech_at(x, np.arange(frames) * HOP + NFFT // 2)
 
 
 def chunk_width(frames: int) -> int:

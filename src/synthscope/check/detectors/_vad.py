@@ -13,6 +13,7 @@ boundaries are not cut.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -90,17 +91,37 @@ def speech_probabilities(x: NDArray[np.floating[Any]]) -> NDArray[np.float32]:
     return out.reshape(-1)[:count]
 
 
+_last: tuple[weakref.ref[NDArray[Any]], NDArray[np.bool_]] | None = None
+
+
 def speech_windows(x: NDArray[np.floating[Any]]) -> NDArray[np.bool_]:
-    """Which 32 ms windows of ``x`` are speech, with gaps of up to HANGOVER windows bridged."""
+    """Which 32 ms windows of ``x`` are speech, with gaps of up to HANGOVER windows bridged
+    (read-only).
+
+    The answer for the last array asked about is remembered while that array lives: the audio
+    detectors of one check read the same 16 kHz samples (``Loaded.audio_16k``), so the VAD
+    runs once per file.
+    """
+    global _last
+    if _last is not None and _last[0]() is x:
+        return _last[1]
     speech = speech_probabilities(x) >= SPEECH_P
-    if not speech.any():
-        return speech
-    idx = np.flatnonzero(speech)
     bridged = speech.copy()
-    for a, b in pairwise(idx):
+    for a, b in pairwise(np.flatnonzero(speech)):
         if 1 < b - a <= HANGOVER + 1:
             bridged[a:b] = True
+    bridged.flags.writeable = False
+    _last = (weakref.ref(x), bridged)
     return bridged
+
+
+def speech_at(x: NDArray[np.floating[Any]], centres: NDArray[np.int_]) -> NDArray[np.bool_]:
+    """Whether the VAD heard speech at each sample position in ``centres`` (the window holding
+    it; positions past the end take the last window)."""
+    windows = speech_windows(x)
+    if not len(windows):
+        return np.zeros(len(centres), dtype=bool)
+    return windows[np.minimum(centres // WINDOW, len(windows) - 1)]
 
 
 def speech_mask(x: NDArray[np.floating[Any]]) -> NDArray[np.bool_]:

@@ -11,9 +11,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._cqcc import cqcc
-from synthscope.check.detectors._lfcc import frames, voiced
+from synthscope.check.detectors._lfcc import frames
 from synthscope.check.detectors._load import Loaded
-from synthscope.check.detectors.lfcc_gmm import Array, LfccGmmDetector
+from synthscope.check.detectors.lfcc_gmm import Array, LfccGmmDetector, speech_frames
 
 
 class CqccGmmDetector(LfccGmmDetector):
@@ -23,9 +23,8 @@ class CqccGmmDetector(LfccGmmDetector):
     model_file = "cqcc-gmm.npz"
 
     def voiced_features(self, media: Loaded) -> tuple[Array, NDArray[np.int_]]:
-        """One row per voiced frame (the LFCC front end's frames and energy VAD, 10 ms hop):
-        CQCC, deltas, delta-deltas; and each row's frame index in the clip."""
+        """One row per frame of speech (the LFCC front end's frames and voice activity
+        detection, 10 ms hop): CQCC, deltas, delta-deltas; and each row's frame index."""
         x = media.audio_16k()
-        framed = frames(x)
-        at = np.flatnonzero(voiced(framed)) if len(framed) else np.zeros(0, dtype=np.int_)
+        at = speech_frames(x, len(frames(x)))
         return cqcc(x, at), at

@@ -1,9 +1,10 @@
 """The LFCC-GMM audio detector (the ASVspoof baseline): two mixtures, a likelihood ratio, Platt.
 
 One GMM models real speech frames and one synthetic; a clip's raw score is the mean per-frame
-log-likelihood ratio over voiced frames (silence is trimmed first). A Platt sigmoid fitted on
-out-of-fold scores (utterance groups never straddle folds) makes it a probability. Evidence lists a
-score per 2-second segment so a person can hear where it changes.
+log-likelihood ratio over the frames voice activity detection hears as speech (Silero, ``_vad``;
+silence and noise between words do not vote). A Platt sigmoid fitted on out-of-fold scores
+(utterance groups never straddle folds) makes it a probability. Evidence lists a score per 2 s of
+speech, timed in the clip, so a person can hear where it changes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._gmm import Gmm, fit_gmm
-from synthscope.check.detectors._lfcc import FRAME, HOP, RATE, frames, lfcc, voiced
+from synthscope.check.detectors._lfcc import FRAME, HOP, RATE, frames, lfcc
 from synthscope.check.detectors._linear import platt_calibration, write_atomic
 from synthscope.check.detectors._load import Loaded
+from synthscope.check.detectors._vad import speech_at
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import InputError, UsageError
 
@@ -30,7 +32,7 @@ FOLDS, FPR_TARGET = 5, 0.05
 class LfccGmmDetector(Detector, Trainable):
     """Model in ``models/lfcc-gmm.npz``."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"audio"})
     model_file = "lfcc-gmm.npz"
 
@@ -57,8 +59,9 @@ class LfccGmmDetector(Detector, Trainable):
     def voiced_features(self, media: Loaded) -> tuple[Array, NDArray[np.int_]]:
         """:meth:`features` and the index of each row's frame in the clip (frame ``i`` starts
         at ``i * HOP`` samples), so segment times are clip times even where silence was cut."""
-        framed = frames(media.audio_16k())
-        at = np.flatnonzero(voiced(framed)) if len(framed) else np.zeros(0, dtype=np.int_)
+        x = media.audio_16k()
+        framed = frames(x)
+        at = speech_frames(x, len(framed))
         return (lfcc(framed[at]) if len(at) else np.zeros((0, 60))), at
 
     @property
@@ -78,8 +81,8 @@ class LfccGmmDetector(Detector, Trainable):
         # SEGMENT voiced frames each; times are those of the frames in the clip.
         segments = [
             {
-                "start_s": round(at[i] * HOP / RATE, 2),
-                "end_s": round((at[i + len(seg) - 1] * HOP + FRAME) / RATE, 2),
+                "start_s": round(int(at[i]) * HOP / RATE, 2),
+                "end_s": round((int(at[i + len(seg) - 1]) * HOP + FRAME) / RATE, 2),
                 "score": round(float(self._proba(seg.mean())), 4),
             }
             for i, seg in ((i, llr[i : i + SEGMENT]) for i in range(0, len(llr), SEGMENT))
@@ -159,3 +162,9 @@ class LfccGmmDetector(Detector, Trainable):
             (cls(), Loaded(tone_wav(3.0), "speech.wav")),
             (cls(), Loaded(tone_wav(1.0, silent=True), "silence.wav")),
         ]
+
+
+def speech_frames(x: Array, count: int) -> NDArray[np.int_]:
+    """Indices of the first ``count`` 20 ms frames of ``x`` (10 ms hop) whose centre the voice
+    activity detector (Silero, ``_vad``) heard as speech."""
+    return np.flatnonzero(speech_at(x, np.arange(count) * HOP + FRAME // 2))
