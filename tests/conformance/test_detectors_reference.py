@@ -87,8 +87,25 @@ def test_video_detector_gives_a_timeline_on_a_reference_clip(reference_data: Pat
     frames = finding["evidence"]["frames"]
     assert len(frames) >= 20 and all(f["t"] <= 12.5 for f in frames)
     (track,) = [t for t in finding["evidence"]["tracks"] if t["id"] == finding["evidence"]["track"]]
-    assert {"residual_jitter", "box_jitter", "face_change"} <= set(track)
+    assert {"residual_jitter", "box_jitter", "face_change", "landmark_jitter"} <= set(track)
     assert track["n"] >= 20 and finding["evidence"]["scene_cuts"] == []
+    # Both eyes are found in most faces of a frontal talking head; they sit in the upper half of
+    # the box, left eye left; their movement inside the box is a small fraction of it.
+    faces = [f for row in frames for f in row["faces"] if f["track"] == track["id"]]
+    eyes = [f["eyes"] for f in faces if f["eyes"]]
+    assert len(eyes) >= 0.7 * len(faces)
+    assert all(left[0] < 0.5 <= right[0] and left[1] < 0.6 > right[1] for left, right in eyes)
+    assert 0 <= track["landmark_jitter"] < 0.1
+
+
+def test_eyes_are_found_in_most_dfdc_face_crops(reference_data: Path) -> None:
+    from PIL import Image
+
+    from synthscope.check.detectors._faces import eyes_in
+
+    crops = sorted(pack(reference_data, "media/images/dfdc-faces").rglob("*.jpg"))
+    found = [eyes_in(Image.open(p).convert("RGB")) for p in crops]
+    assert sum(e is not None for e in found) >= 0.4 * len(crops)
 
 
 def test_face_crop_check_tells_tight_face_crops_from_pictures_without_faces(

@@ -166,3 +166,23 @@ def test_spectro_cnn_scores_segments_and_gives_a_drawable_timeline() -> None:
     assert any(s["score"] is not None for s in segments[1:])
     assert all(t["score"] is not None for t in finding.evidence["timeline"])
     assert evidence_svgs(finding.evidence)
+
+
+def test_no_eyes_in_noise_or_a_flat_picture() -> None:
+    from PIL import Image
+
+    from synthscope.check.detectors._faces import eyes_in
+
+    noise = np.random.default_rng(0).integers(0, 255, (120, 100, 3), dtype=np.uint8)
+    assert eyes_in(Image.fromarray(noise)) is None
+    assert eyes_in(Image.new("RGB", (100, 120), (128, 100, 90))) is None
+
+
+def test_landmark_jitter_is_the_median_move_between_samples_with_both_eyes() -> None:
+    from synthscope.check.detectors.video_face import _landmark_jitter
+
+    still = [[0.3, 0.3], [0.7, 0.3]]
+    moved = [[0.32, 0.3], [0.72, 0.3]]  # both eyes 0.02 right: mean |change| 0.01
+    assert _landmark_jitter([still, still, still]) == 0.0
+    assert _landmark_jitter([still, moved, still, None, still]) == 0.01
+    assert _landmark_jitter([still, None, moved]) is None  # no two consecutive pairs

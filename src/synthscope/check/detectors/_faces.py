@@ -1,5 +1,6 @@
-"""Faces: OpenCV's Haar cascade (weights ship inside the opencv-python-headless wheel, so nothing
-downloads at run time), the largest face per image, and a square crop with context around it."""
+"""Faces: OpenCV's Haar cascades (weights ship inside the opencv-python-headless wheel, so nothing
+downloads at run time), the largest face per image, a square crop with context around it, and the
+two eyes of a face (landmarks whose movement inside the face box video evidence reports)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,18 @@ DETECT_SIDE, CROP_SIDE, MARGIN, MIN_BOX = 480, 224, 0.3, 40
 
 @lru_cache(maxsize=1)
 def _cascade() -> Any:
+    return _load_cascade("haarcascade_frontalface_default.xml")
+
+
+@lru_cache(maxsize=1)
+def _eye_cascade() -> Any:
+    return _load_cascade("haarcascade_eye.xml")
+
+
+def _load_cascade(name: str) -> Any:
     import cv2
 
-    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
-    return cv2.CascadeClassifier(path)
+    return cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
 
 
 def largest_face(img: Any, min_face: int | None = None) -> tuple[int, int, int, int] | None:
@@ -71,3 +80,31 @@ def face_crop(img: Any, box: tuple[int, int, int, int]) -> Any:
     top = int(min(max(0, cy - side / 2), max(0, img.height - side)))
     crop = img.crop((left, top, left + min(side, img.width), top + min(side, img.height)))
     return crop.resize((CROP_SIDE, CROP_SIDE))
+
+
+EYE_SIDE, EYE_BAND = 96, 0.6  # px the face is searched at; the top share of the box searched
+
+
+def eyes_in(face: Any) -> list[tuple[float, float]] | None:
+    """Centres of the two eyes of a face (an RGB PIL image cut to the face box), as fractions of
+    its width and height, the one on the image's left first; None unless one is found in each
+    half of the upper part of the face (about 60% of DFDC's tight face crops)."""
+    import cv2
+
+    w, h = face.size
+    small = face.resize((EYE_SIDE, max(1, round(h * EYE_SIDE / w))))
+    gray = cv2.cvtColor(np.asarray(small), cv2.COLOR_RGB2GRAY)
+    band = gray[: max(1, int(gray.shape[0] * EYE_BAND))]
+    found = _eye_cascade().detectMultiScale(
+        band, scaleFactor=1.1, minNeighbors=3, minSize=(10, 10), maxSize=(40, 40)
+    )
+    halves: list[list[Any]] = [[], []]
+    for b in found:
+        halves[int(b[0] + b[2] / 2 >= EYE_SIDE / 2)].append(b)
+    if not all(halves):
+        return None
+    eyes = [max(half, key=lambda b: int(b[2]) * int(b[3])) for half in halves]
+    return [
+        (round((x + bw / 2) / EYE_SIDE, 4), round((y + bh / 2) / gray.shape[0], 4))
+        for x, y, bw, bh in eyes
+    ]

@@ -6,7 +6,8 @@ per frame are found, followed across samples by box overlap, cut with context an
 score of its main tracks (those seen in at least a quarter as many samples as the longest), since
 a manipulation usually touches one person while everyone else in the clip stays real.
 Temporal-inconsistency measures per track (the frame-to-frame change of the face crop, the
-jump of its residual energy, the jitter of its box beyond smooth motion) are evidence beside a
+jump of its residual energy, the jitter of its box beyond smooth motion, the movement of its eyes
+inside the box: landmark jitter) are evidence beside a
 timeline of the stretches scored above the threshold; with seven reference clips there is too
 little data to fit them into the score honestly.
 """
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from synthscope.check.detectors._blend import face_crop_box
-from synthscope.check.detectors._faces import DETECT_SIDE, _cascade
+from synthscope.check.detectors._faces import DETECT_SIDE, _cascade, eyes_in
 from synthscope.check.detectors._features import _residual
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._video import Track, link, sample_frames
@@ -115,27 +116,51 @@ def _frame(
     img = sample.image
     boxes = faces_in(img)
     ids = link(tracks, open_ids, index, boxes)
-    arrays = [np.asarray(face_crop_box(img, b)[0], np.float32) for b in boxes]
+    cut = [face_crop_box(img, b) for b in boxes]
+    arrays = [np.asarray(crop, np.float32) for crop, _ in cut]
     scores = model.proba(model.logits(arrays)) if arrays else np.zeros(0)
     faces = []
-    for tid, box, arr, score in zip(ids, boxes, arrays, scores, strict=True):
+    for tid, box, (crop, inner), arr, score in zip(ids, boxes, cut, arrays, scores, strict=True):
         crops[(tid, index)] = arr.mean(axis=2)[::4, ::4]
-        faces.append({"track": tid, "box": list(box), "score": round(float(score), 4)})
+        x, y, w, h = inner
+        eyes = eyes_in(crop.crop((round(x), round(y), round(x + w), round(y + h))))
+        faces.append(
+            {
+                "track": tid,
+                "box": list(box),
+                "score": round(float(score), 4),
+                "eyes": [list(e) for e in eyes] if eyes else None,
+            }
+        )
     return {"t": round(sample.t, 2), "cut": sample.cut, "faces": faces}
 
 
 def _track(
     track: Track, rows: list[dict[str, Any]], crops: dict[tuple[int, int], np.ndarray]
 ) -> dict[str, Any]:
-    scores = [f["score"] for i in track.samples for f in rows[i]["faces"] if f["track"] == track.id]
+    faces = [f for i in track.samples for f in rows[i]["faces"] if f["track"] == track.id]
     return {
         "id": track.id,
         "start_s": rows[track.samples[0]]["t"],
         "end_s": rows[track.samples[-1]]["t"],
         "n": len(track.samples),
-        "score": float(np.mean(scores)),
+        "score": float(np.mean([f["score"] for f in faces])),
         **_temporal(track, [crops[(track.id, i)] for i in track.samples]),
+        "landmark_jitter": _landmark_jitter([f["eyes"] for f in faces]),
     }
+
+
+def _landmark_jitter(eyes: list[list[list[float]] | None]) -> float | None:
+    """Median change of the eye centres inside the face box between consecutive samples where
+    both eyes were found (mean absolute change of the four coordinates, in box fractions): a
+    pasted face whose features slide over the head moves them more than a real one does. None
+    with fewer than two such pairs."""
+    steps = [
+        float(np.abs(np.subtract(b, a)).mean())
+        for a, b in pairwise(eyes)
+        if a is not None and b is not None
+    ]
+    return round(float(np.median(steps)), 4) if len(steps) >= 2 else None
 
 
 def _temporal(track: Track, grays: list[np.ndarray]) -> dict[str, float | None]:
