@@ -26,6 +26,14 @@ def check(
     detectors: Annotated[
         bool, typer.Option("--detectors/--no-detectors", help="Run the content detectors.")
     ] = True,
+    names: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--detector",
+            help="Run this detector instead of the default set (repeatable), e.g. cnn-image, "
+            "face-blend or cqcc-gmm, which the default set leaves out.",
+        ),
+    ] = None,
 ) -> None:
     """Read provenance labels (C2PA, GB 45438, watermarks), match the hash banks in the store, run
     the detectors, and give a verdict per file."""
@@ -33,13 +41,21 @@ def check(
     from synthscope.check.bank_evidence import BankEvidence
     from synthscope.check.scan import check_paths
 
+    if names and not detectors:
+        raise UsageError(
+            "--detector runs detectors; drop --no-detectors.",
+            zh="--detector 需要运行检测器；请去掉 --no-detectors。",
+        )
     cli = _cli()
     settings = cli.settings()
     evidence = [BankEvidence(cli._open_store(), _index_cache()).findings]
     if detectors:
         from synthscope.check.detector_evidence import DetectorEvidence
+        from synthscope.check.detectors import detector_class
 
-        evidence.append(DetectorEvidence().findings)
+        for name in names or []:
+            detector_class(name)  # an unknown name stops here, before any file is read
+        evidence.append(DetectorEvidence(tuple(names) if names else None).findings)
     failed = False
     for result in check_paths(files, settings, evidence):
         failed = failed or result["error"] is not None

@@ -56,3 +56,21 @@ def test_check_json_carries_detector_findings(
     assert record["verdict"]["score"] is not None
     assert main(["check", "--json", "--no-detectors", str(picture)]) == 0
     assert json.loads(capsys.readouterr().out)["detectors"] == []
+
+
+def test_check_runs_the_detectors_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--detector picks detectors by name, those left out of the default set too; an unknown
+    name or --no-detectors beside it is a usage error (exit 2) before any file is read."""
+    monkeypatch.setenv("SYNTHSCOPE_INDEX_CACHE", str(tmp_path / "cache"))
+    picture = tmp_path / "p.png"
+    _picture(5).save(picture)
+    args = ["check", "--json", "--detector", "cnn-image", "--detector", "spectral"]
+    assert main([*args, str(picture)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert {d["name"] for d in record["detectors"]} == {"cnn-image", "spectral"}
+    assert main(["check", "--detector", "nope", str(tmp_path / "missing.png")]) == 2
+    assert "Unknown detector 'nope'" in capsys.readouterr().err
+    assert main(["check", "--no-detectors", "--detector", "spectral", str(picture)]) == 2
+    assert "drop --no-detectors" in capsys.readouterr().err
