@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +23,9 @@ _TEXT = {
         "（平均 AUC {auc:.3f}；模型文件列出全部候选）。",
     },
     "written": {"en": "Report written to {path}.", "zh": "报告已写入 {path}。"},
+    "training": {"en": "training {detector}", "zh": "正在训练 {detector}"},
+    "files": {"en": "{done} of {total} files", "zh": "{done}/{total} 个文件"},
+    "folds": {"en": "{done} of {total} folds", "zh": "{done}/{total} 折"},
     "plots": {"en": "ROC curves written to {path}.", "zh": "ROC 曲线已写入 {path}。"},
 }
 
@@ -59,7 +63,11 @@ def train(
     from synthscope.cli import out_console
 
     target = out or Path(getattr(detector_class(detector), "model_file", f"{detector}.json"))
-    result = run_train(detector, data, target, layout, extra_real)
+    from synthscope.cli import _progress
+
+    with _progress() as bar:
+        bar.add_task(_say("training", detector=detector), total=None, detail="")
+        result = run_train(detector, data, target, layout, extra_real)
     out_console.print(
         _say(
             "trained",
@@ -123,15 +131,30 @@ def evaluate(
         raise UsageError(
             "--cv trains its own models; drop --model.", zh="--cv 会自行训练模型；请去掉 --model。"
         )
-    reports = evaluate_many(
-        data,
-        detector,
-        layout=layout,
-        robustness=robustness,
-        cv=cv,
-        model=model,
-        extra_real=extra_real if cv else None,
-    )
+    from synthscope.cli import _progress
+
+    with _progress() as bar:
+
+        def progress(name: str) -> Callable[[int, int], None]:
+            unit = "folds" if cv else "files"
+            task = bar.add_task(name, total=None, detail="")
+
+            def tick(done: int, total: int) -> None:
+                detail = _say(unit, done=done, total=total)
+                bar.update(task, completed=done, total=total, detail=detail)
+
+            return tick
+
+        reports = evaluate_many(
+            data,
+            detector,
+            layout=layout,
+            robustness=robustness,
+            cv=cv,
+            model=model,
+            extra_real=extra_real if cv else None,
+            progress=progress,
+        )
     text = json.dumps(reports, indent=1, ensure_ascii=False)
     if out is not None:
         write_atomic(out, text.encode())

@@ -28,6 +28,7 @@ from synthscope.errors import SynthscopeError, UsageError
 
 MAX_GROUP_FOLDS = 12
 Transform = Callable[[Loaded], Loaded] | None
+Progress = Callable[[int, int], None]
 
 
 def _detector(name: str, model: Path | None = None) -> Detector:
@@ -42,11 +43,8 @@ def _score(detector: Detector, media: Loaded, transform: Transform) -> float | N
         return None
 
 
-def score_samples(
-    detector: Detector, loaded: list[Loaded], labels: list[int], transform: Transform = None
-) -> dict[str, Any]:
-    """Metrics of ``detector`` on ``loaded`` (optionally degraded); unscored files are counted."""
-    scores = [_score(detector, m, transform) for m in loaded]
+def _metrics(detector: Detector, scores: list[float | None], labels: list[int]) -> dict[str, Any]:
+    """Metrics of ``scores`` at ``detector``'s threshold; unscored files are counted."""
     kept = [(y, s) for y, s in zip(labels, scores, strict=True) if s is not None]
     threshold = _threshold(detector)
     out: dict[str, Any] = (
@@ -82,8 +80,10 @@ def evaluate(
     layout: str | None = None,
     robustness: bool = False,
     model: Path | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Metrics of detector ``name`` with its shipped model (or ``model``) on the data at ``root``.
+    """Metrics of detector ``name`` with its shipped model (or ``model``) on the data at ``root``;
+    ``progress(done, total)`` after each file.
 
     Raises:
         UsageError: unknown detector or layout.
@@ -91,9 +91,19 @@ def evaluate(
     """
     samples = load_samples(root, layout)
     detector = _detector(name, model)
-    loaded, labels = [Loaded.open(s.path) for s in samples], [s.label for s in samples]
-    conditions = _sweep(_kind(loaded), robustness)
-    results = {c: score_samples(detector, loaded, labels, t) for c, t in conditions.items()}
+    labels = [s.label for s in samples]
+    conditions = _sweep(Loaded.open(samples[0].path).kind, robustness)
+    scores: dict[str, list[float | None]] = {c: [] for c in conditions}
+    # One file in memory at a time: a video dataset can be far larger than the machine's memory.
+    if progress is not None:
+        progress(0, len(samples))
+    for done, sample in enumerate(samples, 1):
+        media = Loaded.open(sample.path)
+        for cond, transform in conditions.items():
+            scores[cond].append(_score(detector, media, transform))
+        if progress is not None:
+            progress(done, len(samples))
+    results = {c: _metrics(detector, scores[c], labels) for c in conditions}
     return {
         "detector": name,
         "data": str(root),
@@ -120,9 +130,11 @@ def cross_validate(
     layout: str | None = None,
     robustness: bool = False,
     extra_real: list[Path] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Leave-one-group-out (or 5 group-folds) scores: each sample scored by a model that never saw
     its group. Per-fold AUC is reported where the held-out part has both classes.
+    ``progress(done, total)`` after each fold.
 
     Raises:
         UsageError: unknown detector or layout, or a detector that cannot be trained.
@@ -136,7 +148,10 @@ def cross_validate(
     thresholds = np.full(len(samples), 0.5)
     per_fold: dict[str, dict[str, float]] = {}
     chosen: dict[str, str] = {}
-    for fold, held in _with_extras(_folds(pack), samples[len(pack) :], len(pack)):
+    folds = _with_extras(_folds(pack), samples[len(pack) :], len(pack))
+    if progress is not None:
+        progress(0, len(folds))
+    for done, (fold, held) in enumerate(folds, 1):
         detector = _fit(name, samples, loaded, set(held))
         thresholds[held] = _threshold(detector)
         if selection := _selection(detector):
@@ -149,6 +164,8 @@ def cross_validate(
             per_fold.setdefault(fold, {})[cond] = roc_auc(
                 labels[own], np.nan_to_num(scores[cond][own], nan=0.5)
             )
+        if progress is not None:
+            progress(done, len(folds))
     report = _cv_report(name, root, pack, labels[: len(pack)], scores, thresholds, per_fold)
     if chosen:  # models that pick their scorer on the training folds: what each fold picked
         report["chosen_per_fold"] = chosen
@@ -314,9 +331,11 @@ def evaluate_many(
     cv: bool = False,
     model: Path | None = None,
     extra_real: list[Path] | None = None,
+    progress: Callable[[str], Progress] | None = None,
 ) -> list[dict[str, Any]]:
     """Reports for each named detector, or for every detector that reads the data's media kind
-    (trainable ones only with ``cv``).
+    (trainable ones only with ``cv``); ``progress(name)`` gives the progress callback for the
+    run of detector ``name``.
 
     Raises:
         UsageError: unknown detector or layout, or no detector for this kind of data.
@@ -333,6 +352,10 @@ def evaluate_many(
     ]
     if not chosen:
         raise UsageError(f"No detector reads {kind} files.", zh=f"没有能读取{kind}文件的检测器。")
+
+    def tick(n: str) -> Progress | None:
+        return progress(n) if progress is not None else None
+
     if cv:
-        return [cross_validate(n, root, layout, robustness, extra_real) for n in chosen]
-    return [evaluate(n, root, layout, robustness, model) for n in chosen]
+        return [cross_validate(n, root, layout, robustness, extra_real, tick(n)) for n in chosen]
+    return [evaluate(n, root, layout, robustness, model, tick(n)) for n in chosen]

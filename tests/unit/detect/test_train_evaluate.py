@@ -166,3 +166,19 @@ def test_cross_validation_reports_the_scorer_each_fold_chose_without_its_generat
     report = cross_validate("spectral", generator_folder(tmp_path / "cnnd", gens))
     assert set(report["chosen_per_fold"]) == set(gens) == set(report["folds"])
     assert all("/" in chosen for chosen in report["chosen_per_fold"].values())
+
+
+def test_evaluation_reports_progress_per_file_and_per_fold(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "spectral.json"
+    train("spectral", image_folder, model)
+    ticks: list[tuple[int, int]] = []
+    report = evaluate(
+        "spectral", image_folder, model=model, progress=lambda d, t: ticks.append((d, t))
+    )
+    assert ticks == [(i, 16) for i in range(17)]
+    assert report["conditions"]["clean"]["n"] == 16
+    ticks.clear()
+    cross_validate("spectral", image_folder, progress=lambda d, t: ticks.append((d, t)))
+    assert ticks == [(i, 5) for i in range(6)]
