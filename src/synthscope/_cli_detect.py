@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
 
 
 _LAYOUT_HELP = (
-    "cnndetection, asvspoof, dfdc, celebdf, faceforensics or folders "
-    "(default: the first that finds labelled files)."
+    "cnndetection, asvspoof, dfdc, celebdf, faceforensics or folders (default: the first that "
+    "finds labelled files); celebdf-test: Celeb-DF's official test list only."
 )
 _EXTRA_HELP = "Folder of real images from another source; repeat for several."
 

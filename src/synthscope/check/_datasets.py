@@ -156,6 +156,22 @@ def _celebdf(root: Path) -> list[Sample]:
     return out
 
 
+CELEB_TEST_LIST = "List_of_testing_videos.txt"
+
+
+def _celebdf_test(root: Path) -> list[Sample]:
+    """Celeb-DF's official test set: only the videos ``List_of_testing_videos.txt`` names (lines
+    ``<flag> <folder>/<file>``; the label still comes from the folder), so results compare with
+    published Celeb-DF numbers. Named explicitly (``--layout celebdf-test``), never guessed."""
+    listed: set[Path] = set()
+    for listing in sorted(root.rglob(CELEB_TEST_LIST)):
+        for line in listing.read_text(encoding="utf-8", errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2:
+                listed.add((listing.parent / parts[1]).resolve())
+    return [s for s in _celebdf(root) if s.path.resolve() in listed]
+
+
 ASV_LABELS = ("bonafide", "spoof")
 
 
@@ -193,6 +209,8 @@ LAYOUTS: dict[str, Callable[[Path], list[Sample]]] = {
     "dfdc": _dfdc,
     "celebdf": _celebdf,
 }
+# Layouts only taken when named: they select part of a dataset another layout reads whole.
+NAMED_ONLY: dict[str, Callable[[Path], list[Sample]]] = {"celebdf-test": _celebdf_test}
 
 
 def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
@@ -204,8 +222,15 @@ def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
     """
     if not root.is_dir():
         raise InputError(f"{root} is not a folder.", zh=f"{root} 不是文件夹。")
+    if layout in NAMED_ONLY:
+        if samples := NAMED_ONLY[layout](root):
+            return samples
+        raise InputError(
+            f"No videos listed in {CELEB_TEST_LIST} were found under {root}.",
+            zh=f"{root} 下找不到 {CELEB_TEST_LIST} 列出的视频。",
+        )
     if layout is not None and layout not in LAYOUTS:
-        known = ", ".join(LAYOUTS)
+        known = ", ".join([*LAYOUTS, *NAMED_ONLY])
         raise UsageError(
             f"Unknown layout {layout!r}; known: {known}.",
             zh=f"未知的布局 {layout!r}；可用：{known}。",

@@ -120,6 +120,25 @@ def test_celebdf_groups_by_the_identity_shown(tmp_path: Path) -> None:
     }
 
 
+def test_celebdf_test_layout_takes_only_the_listed_videos(tmp_path: Path) -> None:
+    touch(
+        tmp_path,
+        "Celeb-real/id0_0000.mp4",
+        "Celeb-real/id0_0001.mp4",
+        "Celeb-synthesis/id0_id16_0000.mp4",
+        "YouTube-real/00170.mp4",
+    )
+    (tmp_path / "List_of_testing_videos.txt").write_text(
+        "1 YouTube-real/00170.mp4\n0 Celeb-synthesis/id0_id16_0000.mp4\n1 Celeb-real/gone.mp4\n"
+    )
+    got = {(p.path.name, p.label) for p in load_samples(tmp_path, "celebdf-test")}
+    assert got == {("00170.mp4", 0), ("id0_id16_0000.mp4", 1)}
+    assert len(load_samples(tmp_path)) == 4  # not named: the whole dataset
+    (tmp_path / "List_of_testing_videos.txt").write_text("1 elsewhere/x.mp4\n")
+    with pytest.raises(InputError, match="No videos listed"):
+        load_samples(tmp_path, "celebdf-test")
+
+
 def test_asvspoof_protocols_of_a_download(tmp_path: Path) -> None:
     """Several protocol files and a README: every line naming a file here counts, once."""
     touch(tmp_path, "LA_train/flac/LA_T_1.flac", "LA_eval/flac/LA_E_2.flac", "DF/DF_E_3.flac")
