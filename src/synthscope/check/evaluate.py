@@ -13,6 +13,7 @@ are the pack's; the extras get their own false-positive rate (``extra_real`` in 
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from synthscope.check._datasets import Sample, load_samples, real_images
+from synthscope.check._datasets import IMAGE_SUFFIXES, Sample, load_samples, real_images
 from synthscope.check._metrics import roc_auc, summary
 from synthscope.check._robustness import SWEEPS
 from synthscope.check.detectors import Detector, Loaded, Trainable, detector_class
@@ -115,13 +116,46 @@ def evaluate(
 
 
 def _folds(samples: list[Sample]) -> list[tuple[str, list[int]]]:
+    """The held-out parts: one per group (a generator, a method, an attack) when there are few,
+    else five folds of whole groups.
+
+    With few groups, a group of real files only (FaceForensics++ ``original``, ASVspoof bona
+    fide ``-``) is not held out on its own -- the models of the other folds would train without
+    a real file -- but spread over the other folds, by source (``_source``), so each held-out
+    method or attack is judged beside real files its model never saw.
+    """
     groups = sorted({s.group for s in samples})
-    if len(groups) <= MAX_GROUP_FOLDS:
+    if len(groups) > MAX_GROUP_FOLDS:
+        fold_of = {g: zlib.crc32(g.encode()) % 5 for g in groups}
+        return [
+            (f"fold{k}", [i for i, s in enumerate(samples) if fold_of[s.group] == k])
+            for k in range(5)
+        ]
+    faked = [g for g in groups if any(s.label for s in samples if s.group == g)]
+    if len(faked) < 2:
         return [(g, [i for i, s in enumerate(samples) if s.group == g]) for g in groups]
-    fold_of = {g: zlib.crc32(g.encode()) % 5 for g in groups}
-    return [
-        (f"fold{k}", [i for i, s in enumerate(samples) if fold_of[s.group] == k]) for k in range(5)
+    folds: list[tuple[str, list[int]]] = [
+        (g, [i for i, s in enumerate(samples) if s.group == g]) for g in faked
     ]
+    rest = [i for i, s in enumerate(samples) if s.group not in faked]
+    # Sources in a fixed shuffled order dealt round-robin: every fold gets its share.
+    sources = sorted({_source(samples[i]) for i in rest}, key=lambda k: (zlib.crc32(k.encode()), k))
+    fold_of = {source: k % len(folds) for k, source in enumerate(sources)}
+    for i in rest:
+        folds[fold_of[_source(samples[i])]][1].append(i)
+    return folds
+
+
+def _source(sample: Sample) -> str:
+    """What files of one real source share: for an image, the folder of frames named by number
+    (``images/000/0001.png``) or the name without a ``_<n>`` suffix (crops of one video);
+    otherwise the file itself."""
+    path = sample.path
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return str(path)
+    if path.stem.isdigit():
+        return str(path.parent)
+    return str(path.parent / re.sub(r"_\d+$", "", path.stem))
 
 
 def cross_validate(

@@ -182,3 +182,41 @@ def test_evaluation_reports_progress_per_file_and_per_fold(
     ticks.clear()
     cross_validate("spectral", image_folder, progress=lambda d, t: ticks.append((d, t)))
     assert ticks == [(i, 5) for i in range(6)]
+
+
+def test_leave_one_method_out_spreads_a_real_only_group_over_the_folds(
+    image_folder: Path, tmp_path: Path
+) -> None:
+    """FaceForensics++-style groups: fakes by method, reals all in ``original``. Holding
+    ``original`` out alone would leave every other fold's model without a real file; instead each
+    method is a fold and the originals are dealt among them, whole frame folders at a time."""
+    import shutil
+
+    from synthscope.check._datasets import load_samples
+    from synthscope.check.evaluate import _folds
+
+    root = tmp_path / "ffpp"
+    for i in range(8):
+        method = ("Deepfakes", "FaceSwap")[i % 2]
+        fake = root / "manipulated_sequences" / method / "c23" / "images" / f"{i:03d}_x"
+        real = root / "original_sequences" / "youtube" / "c23" / "images" / f"{i:03d}"
+        fake.mkdir(parents=True)
+        real.mkdir(parents=True)
+        shutil.copy(image_folder / "fake" / f"f{i}.png", fake / "0000.png")
+        for n in range(2):  # two frames of one real video: always in the same fold
+            shutil.copy(image_folder / "real" / f"r{i}.png", real / f"{n:04d}.png")
+    samples = load_samples(root)
+    folds = _folds(samples)
+    assert [name for name, _ in folds] == ["Deepfakes", "FaceSwap"]
+    for _, held in folds:
+        assert {samples[i].label for i in held} == {0, 1}
+    fold_of = {i: k for k, (_, held) in enumerate(folds) for i in held}
+    frames_of = {}
+    for i, sample in enumerate(samples):
+        if sample.label == 0:
+            frames_of.setdefault(sample.path.parent, set()).add(fold_of[i])
+    assert len(frames_of) == 8 and all(len(f) == 1 for f in frames_of.values())
+    assert sorted(i for _, held in folds for i in held) == list(range(len(samples)))
+    report = cross_validate("spectral", root)
+    assert report["conditions"]["clean"]["unscored"] == 0
+    assert set(report["folds"]) == {"Deepfakes", "FaceSwap"}
