@@ -25,7 +25,11 @@ CNND = re.compile(r"^\d+_(?P<gen>[A-Za-z0-9]+)_(?P<label>real|fake)\.\w+$")
 FAKE_WORDS = {"fake", "fakes", "synthetic", "generated", "spoof", "manipulated_sequences"}
 AUDIO = {".wav", ".flac", ".mp3", ".ogg"}
 VIDEO = {".mp4", ".mov", ".mkv", ".webm", ".avi"}
-REAL_WORDS = {"real", "reals", "original", "bonafide", "wavs", "original_sequences"}
+# LJSpeech keeps its recordings in wavs/, JSUT its in basic5000/wav/.
+REAL_WORDS = {"real", "reals", "original", "bonafide", "wavs", "basic5000", "original_sequences"}
+# WaveFake's generated folders: ljspeech_<vocoder>, jsut_<vocoder> (not JSUT's own jsut_ver1.1)
+# and common_voices_prompts_from_<model>.
+WAVEFAKE = re.compile(r"^(?:ljspeech_|jsut_(?!ver\d)|common_voices_prompts_from_)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,7 @@ def _cnndetection(root: Path) -> list[Sample]:
 def _label_from_parts(path: Path, root: Path) -> int | None:
     for part in reversed(path.relative_to(root).parts[:-1]):
         low = part.lower()
-        if low in FAKE_WORDS or low.startswith("ljspeech_"):
+        if low in FAKE_WORDS or WAVEFAKE.match(low):
             return 1
         if low in REAL_WORDS:
             return 0

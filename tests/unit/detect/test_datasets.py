@@ -45,6 +45,23 @@ def test_ljspeech_wavefake_layout_groups_by_utterance(tmp_path: Path) -> None:
     assert ("LJ002-0002_gen.wav", 1, "LJ002-0002") in got
 
 
+def test_wavefake_jsut_and_common_voice_folders(tmp_path: Path) -> None:
+    touch(
+        tmp_path,
+        "jsut_ver1.1/basic5000/wav/BASIC5000_0001.wav",
+        "generated_audio/jsut_parallel_wavegan/BASIC5000_0001_gen.wav",
+        "generated_audio/common_voices_prompts_from_conformer_fastspeech2_pwg_ljspeech/x_gen.wav",
+        "generated_audio/ljspeech_full_band_melgan/LJ001-0001_gen.wav",
+    )
+    got = {(p.path.name, p.label, p.group) for p in load_samples(tmp_path)}
+    assert got == {
+        ("BASIC5000_0001.wav", 0, "BASIC5000_0001"),
+        ("BASIC5000_0001_gen.wav", 1, "BASIC5000_0001"),
+        ("x_gen.wav", 1, "x"),
+        ("LJ001-0001_gen.wav", 1, "LJ001-0001"),
+    }
+
+
 def test_faceforensics_layout_groups_by_method(tmp_path: Path) -> None:
     touch(
         tmp_path,
