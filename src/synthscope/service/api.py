@@ -57,7 +57,7 @@ def health() -> Health:
     response_model=JobAnswer,
     response_model_exclude_none=True,
     tags=["checks"],
-    responses={202: {"model": JobAnswer}, 413: {}, 415: {}, 429: {}},
+    responses={202: {"model": JobAnswer}, 400: {}, 413: {}, 415: {}, 429: {}},
 )
 async def create_check(
     file: Annotated[UploadFile, File(description="The image, video, audio or text file.")],
@@ -65,11 +65,20 @@ async def create_check(
     svc: Svc,
     lang: Lang = "en",
     keep: Annotated[bool, Form(description="Keep the file after checking (default: no).")] = False,
+    detector: Annotated[
+        list[str] | None,
+        Form(
+            description="Run these detectors instead of the default set (repeat the field), "
+            "e.g. cnn-image, face-blend or cqcc-gmm; unknown names are refused with 400."
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Check a file: 200 with the `synthscope.check/1` result when done within a moment,
     else 202; then poll `GET /api/v1/checks/{id}`."""
+    names = checks.known_detectors(detector)
     path = await save_upload(file, svc.settings)
-    job_id = start_check_job(svc, path, safe_name(file.filename or "upload"), keep, key.id)
+    name = safe_name(file.filename or "upload")
+    job_id = start_check_job(svc, path, name, keep, key.id, detectors=names)
     if svc.settings.service_sync_wait_s <= 0:  # configured to answer every check later
         return JSONResponse({"id": job_id, "status": "queued"}, status_code=202)
     await svc.jobs.wait(job_id, svc.settings.service_sync_wait_s)

@@ -12,9 +12,10 @@ from typing import Any
 from synthscope._sniff import sniff
 from synthscope.check.bank_evidence import BankEvidence
 from synthscope.check.detector_evidence import DetectorEvidence
+from synthscope.check.detectors import detector_class
 from synthscope.check.scan import default_labelers, error_record, record, scan
 from synthscope.config import Settings
-from synthscope.errors import InputError
+from synthscope.errors import InputError, UsageError
 from synthscope.media import Limits, Media
 from synthscope.service.errors import ApiError
 from synthscope.service.jobs import Progress, Work
@@ -49,15 +50,38 @@ def refuse_unknown_type(path: Path, name: str) -> str:
     return found.kind
 
 
+def known_detectors(names: list[str] | None) -> tuple[str, ...] | None:
+    """``names`` as given, when every one is a registered detector; None for none.
+
+    Raises:
+        ApiError: 400 naming an unknown detector.
+    """
+    if not names:
+        return None
+    try:
+        for name in names:
+            detector_class(name)
+    except UsageError as exc:
+        raise ApiError(400, str(exc)) from exc
+    return tuple(dict.fromkeys(names))
+
+
 def check_work(
-    settings: Settings, path: Path, name: str, keep: bool, banks: BankEvidence | None = None
+    settings: Settings,
+    path: Path,
+    name: str,
+    keep: bool,
+    banks: BankEvidence | None = None,
+    detectors: tuple[str, ...] | None = None,
 ) -> Work:
-    """The job that checks ``path`` (shown to the user as ``name``), then deletes it unless
-    ``keep``. Its result is ``{"check": <synthscope.check/1 en>, "check_zh": <same, zh>}``."""
+    """The job that checks ``path`` (shown to the user as ``name``) with the default detectors
+    or the named ``detectors``, then deletes it unless ``keep``. Its result is
+    ``{"check": <synthscope.check/1 en>, "check_zh": <same, zh>}``."""
+    evidence = DetectorEvidence(detectors) if detectors else _DETECTORS
 
     def work(progress: Progress) -> dict[str, Any]:
         try:
-            return _check(settings, path, name, progress, banks)
+            return _check(settings, path, name, progress, banks, evidence)
         finally:
             if not keep:
                 discard(path)
@@ -66,14 +90,19 @@ def check_work(
 
 
 def _check(
-    settings: Settings, path: Path, name: str, progress: Progress, banks: BankEvidence | None
+    settings: Settings,
+    path: Path,
+    name: str,
+    progress: Progress,
+    banks: BankEvidence | None,
+    detectors: DetectorEvidence,
 ) -> dict[str, Any]:
     try:
         media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
         progress(0.2)
         extra = banks.findings(media) if banks is not None else []
         progress(0.4)
-        extra += _DETECTORS.findings(media)
+        extra += detectors.findings(media)
         progress(0.8)
         verdict = scan(media, _labelers(settings), extra)
     except InputError as exc:

@@ -89,8 +89,16 @@ async def _start_check(svc: Services, file: UploadFile | None, pasted: str, keep
     return start_check_job(svc, path, name, keep, key_id=None)
 
 
-def start_check_job(svc: Services, path: Path, name: str, keep: bool, key_id: int | None) -> str:
-    """Queue the check of an uploaded file (refused with 415 when its content is not checkable).
+def start_check_job(
+    svc: Services,
+    path: Path,
+    name: str,
+    keep: bool,
+    key_id: int | None,
+    detectors: tuple[str, ...] | None = None,
+) -> str:
+    """Queue the check of an uploaded file (refused with 415 when its content is not checkable);
+    ``detectors`` names the detectors to run instead of the default set.
 
     Raises:
         ApiError: 415 for content that is not an image, video, audio file or text.
@@ -100,9 +108,11 @@ def start_check_job(svc: Services, path: Path, name: str, keep: bool, key_id: in
     except ApiError:
         discard(path)
         raise
-    params = {"file": name, "keep": keep}
+    params: dict[str, Any] = {"file": name, "keep": keep}
+    if detectors:
+        params["detectors"] = list(detectors)
     banks = BankEvidence(svc.store, matchers=svc.matchers)
-    work = checks.check_work(svc.settings, path, name, keep, banks)
+    work = checks.check_work(svc.settings, path, name, keep, banks, detectors)
     kept = str(path) if keep else None
     return svc.jobs.submit("check", work, params=params, key_id=key_id, kept_file=kept)
 

@@ -161,3 +161,27 @@ def test_page_says_why_a_detector_gave_no_score_in_both_languages(client: TestCl
     job_url = check_on_page(client, {}, {"file": ("tiny.png", png(size=20), "image/png")})
     assert "the image is smaller than 64 px on a side" in client.get(job_url).text
     assert "图像边长小于 64 像素" in client.get(f"{job_url}?lang=zh").text
+
+
+def test_api_check_runs_the_detectors_named_and_refuses_unknown_ones(
+    client: TestClient, key: Key, settings: Settings
+) -> None:
+    """The ``detector`` form field (repeatable) is ``check --detector``: detectors left out of
+    the default set can be asked for; an unknown name is 400 before anything is kept."""
+    headers = key("check")
+    upload = {"file": ("made.png", png(3, 96), "image/png")}
+    answer = client.post(
+        "/api/v1/checks",
+        files=upload,
+        data={"detector": ["cnn-image", "spectral"]},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    names = {d["name"] for d in answer.json()["result"]["detectors"]}
+    assert names == {"cnn-image", "spectral"}
+    refused = client.post(
+        "/api/v1/checks", files=upload, data={"detector": ["nope"]}, headers=headers
+    )
+    assert refused.status_code == 400
+    assert "Unknown detector 'nope'" in refused.json()["error"]["message"]
+    assert uploads(settings) == []
