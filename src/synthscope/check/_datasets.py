@@ -166,10 +166,21 @@ CELEB_TEST_LIST = "List_of_testing_videos.txt"
 def _celebdf_test(root: Path) -> list[Sample]:
     """Celeb-DF's official test set: only the videos ``List_of_testing_videos.txt`` names (lines
     ``<flag> <folder>/<file>``; the label still comes from the folder), so results compare with
-    published Celeb-DF numbers. Named explicitly (``--layout celebdf-test``), never guessed."""
+    published Celeb-DF numbers. Named explicitly (``--layout celebdf-test``), never guessed.
+
+    Raises:
+        InputError: a test list cannot be read.
+    """
     listed: set[Path] = set()
     for listing in sorted(root.rglob(CELEB_TEST_LIST)):
-        for line in listing.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            text = listing.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise InputError(
+                f"Cannot read {listing}: {exc.strerror or exc}.",
+                zh=f"无法读取 {listing}：{exc.strerror or exc}。",
+            ) from exc
+        for line in text.splitlines():
             parts = line.split()
             if len(parts) == 2:
                 listed.add((listing.parent / parts[1]).resolve())
@@ -186,14 +197,20 @@ def _asvspoof(root: Path) -> list[Sample]:
     Every ``*.txt`` under ``root`` is read (a download holds several protocols and READMEs); a
     line counts when its second column names an audio file under ``root``. The group is the
     attack (``-`` for bona fide speech).
+
+    Raises:
+        InputError: a protocol file cannot be read.
     """
     audio = {p.stem: p for p in root.rglob("*") if p.suffix.lower() in (".flac", ".wav")}
     found: dict[str, Sample] = {}
     for protocol in sorted(root.rglob("*.txt")) if audio else []:
         try:
             lines = protocol.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
+        except OSError as exc:
+            raise InputError(
+                f"Cannot read {protocol}: {exc.strerror or exc}.",
+                zh=f"无法读取 {protocol}：{exc.strerror or exc}。",
+            ) from exc
         for line in lines:
             cols = line.split()
             if len(cols) < 3 or cols[1] not in audio or cols[1] in found:
