@@ -203,7 +203,7 @@ def _asvspoof(root: Path) -> list[Sample]:
     """
     audio = {p.stem: p for p in root.rglob("*") if p.suffix.lower() in (".flac", ".wav")}
     found: dict[str, Sample] = {}
-    for protocol in sorted(root.rglob("*.txt")) if audio else []:
+    for protocol in sorted(p for p in root.rglob("*.txt") if p.is_file()) if audio else []:
         try:
             lines = protocol.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError as exc:

@@ -201,3 +201,18 @@ def test_real_fake_folders_win_over_a_stray_metadata_file(tmp_path: Path) -> Non
     (tmp_path / "real/metadata.json").write_text("{not json")
     got = {(p.path.name, p.label) for p in load_samples(tmp_path)}
     assert got == {("a.jpg", 0), ("b.jpg", 1)}
+
+
+def test_an_unreadable_protocol_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(tmp_path, "flac/LA_T_1.flac", "notes.txt/inside.flac")  # a folder named *.txt: skipped
+    (tmp_path / "protocol.txt").write_text("LA_0079 LA_T_1 - - bonafide\n")
+    assert len(load_samples(tmp_path, "asvspoof")) == 1
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(InputError, match=r"Cannot read .*protocol\.txt: Permission denied"):
+        load_samples(tmp_path, "asvspoof")
