@@ -29,11 +29,16 @@ def resample(x: NDArray[np.float32], rate: int, target: int = RATE) -> Array:
     return np.asarray(np.fft.irfft(out, n) * (n / len(x)))
 
 
+def frame_count(samples: int) -> int:
+    """How many FRAME-long frames HOP apart fit in ``samples`` samples."""
+    return 0 if samples < FRAME else 1 + (samples - FRAME) // HOP
+
+
 def frames(x: Array) -> Array:
     """Overlapping frames of ``x`` (one per row), Hamming-windowed; empty when ``x`` is short."""
-    if len(x) < FRAME:
+    count = frame_count(len(x))
+    if count == 0:
         return np.zeros((0, FRAME))
-    count = 1 + (len(x) - FRAME) // HOP
     idx = np.arange(FRAME)[None, :] + HOP * np.arange(count)[:, None]
     return np.asarray(x[idx] * np.hamming(FRAME))
 

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._cqcc import cqcc
-from synthscope.check.detectors._lfcc import frames
+from synthscope.check.detectors._lfcc import frame_count
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.lfcc_gmm import Array, LfccGmmDetector, speech_frames
 
@@ -26,5 +26,5 @@ class CqccGmmDetector(LfccGmmDetector):
         """One row per frame of speech (the LFCC front end's frames and voice activity
         detection, 10 ms hop): CQCC, deltas, delta-deltas; and each row's frame index."""
         x = media.audio_16k()
-        at = speech_frames(x, len(frames(x)))
+        at = speech_frames(x, frame_count(len(x)))
         return cqcc(x, at), at
