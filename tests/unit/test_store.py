@@ -58,6 +58,30 @@ def test_sqlite_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def]
     store.close()
 
 
+def test_new_sqlite_file_gets_large_pages_and_old_files_keep_theirs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from synthscope.store.db import PAGE_SIZE
+
+    fresh = Store.open(f"sqlite:///{tmp_path / 'new.db'}")
+    with fresh.reading() as conn:
+        assert conn.execute(text("PRAGMA page_size")).scalar() == PAGE_SIZE != 4096
+    fresh.close()
+    old = tmp_path / "old.db"
+    made = sqlite3.connect(old)
+    made.execute("PRAGMA page_size=4096")
+    made.execute("PRAGMA journal_mode=WAL")
+    made.execute("CREATE TABLE kept (x INTEGER)")
+    made.close()
+    store = Store.open(f"sqlite:///{old}")
+    upsert_and_count = video("keep4kPage1")
+    with store.transaction() as conn:
+        upsert_items(conn, [upsert_and_count], source="t", run_id=None, merges=RunMerges())
+        assert conn.execute(text("PRAGMA page_size")).scalar() == 4096
+        assert conn.execute(select(func.count()).select_from(ItemRow)).scalar() == 1
+    store.close()
+
+
 def test_upsert_twice_changes_nothing(store: Store) -> None:
     items = [video("aaaaaaaaaaa", metrics={"likes": 5, "plays": 100}), video("bbbbbbbbbbb")]
     with store.transaction() as conn:
