@@ -5,6 +5,10 @@ scores a sample with a model that saw it: it holds out one group at a time (a ge
 an utterance) -- or five group-folds when there are many groups -- fits a fresh detector on the rest
 and scores the held-out part, clean and degraded. ``train`` fits on everything and saves the model.
 
+Files are read when a step needs them and let go after it (``_Files``): a dataset may be far larger
+than the machine's memory, so only what a fit itself keeps (features, or the training images of a
+network) is held at once.
+
 ``extra_real`` folders add real images from other sources (see ``real_images``): they train the
 detector not to flag real photos unlike the pack's, and in cross-validation each of their groups is
 held out with one fold, so their false-positive rate is measured out of fold too. Metrics and AUCs
@@ -15,9 +19,9 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -32,6 +36,30 @@ Transform = Callable[[Loaded], Loaded] | None
 Progress = Callable[[int, int], None]
 
 
+class _Files(Sequence[Loaded]):
+    """The files at ``paths``, each opened afresh when indexed and never kept here."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.paths = list(paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @overload
+    def __getitem__(self, index: int) -> Loaded: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> _Files: ...
+
+    def __getitem__(self, index: int | slice) -> Loaded | _Files:
+        if isinstance(index, slice):
+            return _Files(self.paths[index])
+        return Loaded.open(self.paths[index])
+
+    def __iter__(self) -> Iterator[Loaded]:
+        return (Loaded.open(path) for path in self.paths)
+
+
 def _detector(name: str, model: Path | None = None) -> Detector:
     cls = detector_class(name)
     return cls(model_path=model) if model is not None else cls()  # type: ignore[call-arg]
@@ -42,6 +70,14 @@ def _score(detector: Detector, media: Loaded, transform: Transform) -> float | N
         return detector.predict(transform(media) if transform else media).score
     except SynthscopeError:
         return None
+
+
+def _scored(
+    detector: Detector, path: Path, conditions: dict[str, Transform]
+) -> dict[str, float | None]:
+    """The file's score under each condition (the file is let go on return)."""
+    media = Loaded.open(path)
+    return {cond: _score(detector, media, transform) for cond, transform in conditions.items()}
 
 
 def _metrics(detector: Detector, scores: list[float | None], labels: list[int]) -> dict[str, Any]:
@@ -71,8 +107,8 @@ def _sweep(kind: str, robustness: bool) -> dict[str, Transform]:
     return conditions
 
 
-def _kind(loaded: list[Loaded]) -> str:
-    return loaded[0].kind if loaded else "other"
+def _kind(samples: list[Sample]) -> str:
+    return Loaded.open(samples[0].path).kind if samples else "other"
 
 
 def evaluate(
@@ -93,15 +129,14 @@ def evaluate(
     samples = load_samples(root, layout)
     detector = _detector(name, model)
     labels = [s.label for s in samples]
-    conditions = _sweep(Loaded.open(samples[0].path).kind, robustness)
+    conditions = _sweep(_kind(samples), robustness)
     scores: dict[str, list[float | None]] = {c: [] for c in conditions}
     # One file in memory at a time: a video dataset can be far larger than the machine's memory.
     if progress is not None:
         progress(0, len(samples))
     for done, sample in enumerate(samples, 1):
-        media = Loaded.open(sample.path)
-        for cond, transform in conditions.items():
-            scores[cond].append(_score(detector, media, transform))
+        for cond, score in _scored(detector, sample.path, conditions).items():
+            scores[cond].append(score)
         if progress is not None:
             progress(done, len(samples))
     results = {c: _metrics(detector, scores[c], labels) for c in conditions}
@@ -176,8 +211,8 @@ def cross_validate(
     """
     pack = load_samples(root, layout)
     samples = pack + real_images(extra_real or [])
-    loaded, labels = [Loaded.open(s.path) for s in samples], np.array([s.label for s in samples])
-    conditions = _sweep(_kind(loaded), robustness)
+    labels = np.array([s.label for s in samples])
+    conditions = _sweep(_kind(samples), robustness)
     scores = {c: np.full(len(samples), np.nan) for c in conditions}
     thresholds = np.full(len(samples), 0.5)
     per_fold: dict[str, dict[str, float]] = {}
@@ -186,15 +221,15 @@ def cross_validate(
     if progress is not None:
         progress(0, len(folds))
     for done, (fold, held) in enumerate(folds, 1):
-        detector = _fit(name, samples, loaded, set(held))
+        detector = _fit(name, samples, set(held))
         thresholds[held] = _threshold(detector)
         if selection := _selection(detector):
             chosen[fold] = selection["chosen"]
         own = [i for i in held if i < len(pack)]
-        for cond, transform in conditions.items():
-            for i in held:
-                s = _score(detector, loaded[i], transform)
+        for i in held:
+            for cond, s in _scored(detector, samples[i].path, conditions).items():
                 scores[cond][i] = np.nan if s is None else s
+        for cond in conditions:
             per_fold.setdefault(fold, {})[cond] = roc_auc(
                 labels[own], np.nan_to_num(scores[cond][own], nan=0.5)
             )
@@ -245,7 +280,7 @@ def _extra_report(
     return out
 
 
-def _fit(name: str, samples: list[Sample], loaded: list[Loaded], held: set[int]) -> Detector:
+def _fit(name: str, samples: list[Sample], held: set[int]) -> Detector:
     detector = _detector(name)
     if not isinstance(detector, Trainable):
         raise UsageError(
@@ -253,7 +288,7 @@ def _fit(name: str, samples: list[Sample], loaded: list[Loaded], held: set[int])
         )
     keep = [i for i in range(len(samples)) if i not in held]
     detector.fit(
-        [loaded[i] for i in keep],
+        _Files([samples[i].path for i in keep]),
         [samples[i].label for i in keep],  # type: ignore[call-arg]
         [samples[i].group for i in keep],
     )
@@ -306,8 +341,7 @@ def train(
         InputError: no labelled data, or an extra folder that is not a folder.
     """
     samples = load_samples(root, layout) + real_images(extra_real or [])
-    loaded = [Loaded.open(s.path) for s in samples]
-    detector = _fit(name, samples, loaded, set())
+    detector = _fit(name, samples, set())
     detector.save(out)  # type: ignore[attr-defined]
     result = {
         "detector": name,

@@ -45,6 +45,38 @@ def test_cross_validation_never_scores_with_a_model_that_saw_the_sample(image_fo
     assert clean["auc"] > 0.8
 
 
+def test_cross_validation_and_training_keep_no_file_in_memory_between_steps(
+    image_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are opened when a fit or a score needs them: after each fold none is still alive,
+    so a dataset larger than memory can be cross-validated."""
+    import gc
+    import weakref
+
+    opened: list[weakref.ref[Loaded]] = []
+    real_open = Loaded.open.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[Loaded], path: Any) -> Loaded:
+        media = real_open(cls, path)
+        opened.append(weakref.ref(media))
+        return media
+
+    monkeypatch.setattr(Loaded, "open", classmethod(spy))
+    alive: list[int] = []
+
+    def after_fold(done: int, total: int) -> None:
+        gc.collect()
+        alive.append(sum(ref() is not None for ref in opened))
+
+    report = cross_validate("spectral", image_folder, progress=after_fold)
+    assert report["conditions"]["clean"]["n"] == 16
+    assert len(opened) > 16 and alive[1:] == [0] * 5
+    opened.clear()
+    train("spectral", image_folder, tmp_path / "m.json")
+    gc.collect()
+    assert len(opened) >= 16 and all(ref() is None for ref in opened)
+
+
 @pytest.mark.parametrize("cls", [LfccGmmDetector, CqccGmmDetector])
 def test_gmm_detectors_train_and_score_segments(
     cls: type[LfccGmmDetector], audio_folder: Path, tmp_path: Path

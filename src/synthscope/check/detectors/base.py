@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -90,7 +91,7 @@ class Trainable(ABC):
     """Mixin for detectors the harness can fit: ``fit`` returns self, ``save`` writes the model."""
 
     @abstractmethod
-    def fit(self, samples: list[Loaded], labels: list[int]) -> Trainable:
+    def fit(self, samples: Sequence[Loaded], labels: list[int]) -> Trainable:
         """Learn from decoded samples with labels 1 (synthetic) and 0 (real).
 
         Raises:

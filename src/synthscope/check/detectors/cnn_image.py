@@ -11,6 +11,7 @@ score; evidence is the per-patch score grid, a coarse heatmap.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ class CnnImageDetector(Detector, Trainable):
         )
 
     def fit(
-        self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> CnnImageDetector:
         from synthscope.check.detectors._cnn_train import export_onnx, train_network
 

@@ -9,6 +9,7 @@ threshold in the metadata. A face crop is scored as itself and mirrored (mean lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ class FaceBlendDetector(Detector, Trainable):
         )
 
     def fit(
-        self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> FaceBlendDetector:
         """Train on the real faces among ``samples`` (fakes are made, not read; given fakes are
         ignored). Every HOLD_EVERY-th face is held out to calibrate.

@@ -10,6 +10,7 @@ speech, timed in the clip, so a person can hear where it changes.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ class LfccGmmDetector(Detector, Trainable):
         return float(1 / (1 + np.exp(-(float(m["platt_a"]) * llr + float(m["platt_b"])))))
 
     def fit(
-        self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> LfccGmmDetector:
         feats = [self.features(s) for s in samples]
         keep = [i for i, f in enumerate(feats) if len(f) >= MIN_VOICED]

@@ -8,6 +8,7 @@ up-sampling peak, so a person can see where the high-frequency energy sits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,7 @@ class SpectralDetector(Detector, Trainable):
         return self.finding(score, threshold=self.model().threshold, **evidence)
 
     def fit(
-        self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> SpectralDetector:
         feats, ys, gs, made = self._training_rows(samples, labels, groups or [""] * len(samples))
         if len(set(ys)) < 2:
@@ -132,7 +133,7 @@ class SpectralDetector(Detector, Trainable):
         ]
 
     def _training_rows(
-        self, samples: list[Loaded], labels: list[int], groups: list[str]
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str]
     ) -> tuple[list[NDArray[np.float64]], list[int], list[str], list[bool]]:
         """Feature rows, labels, groups, and whether each row is a simulated fake."""
         rng = np.random.default_rng(0)

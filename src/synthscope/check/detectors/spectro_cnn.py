@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -91,7 +92,7 @@ class SpectroCnnDetector(Detector, Trainable):
         )
 
     def fit(
-        self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> SpectroCnnDetector:
         from synthscope.check.detectors._spectro_train import export_onnx, train_network
 

@@ -10,6 +10,7 @@ it what to look for, and a round trip through 8 kHz erases the upper bands it re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -100,7 +101,7 @@ class VocoderTraceDetector(Detector, Trainable):
         return out
 
     def fit(
-        self, samples: list[Loaded], labels: list[int], groups: list[str] | None = None
+        self, samples: Sequence[Loaded], labels: list[int], groups: list[str] | None = None
     ) -> VocoderTraceDetector:
         rng = np.random.default_rng(0)
         named = zip(samples, labels, groups or [str(i) for i in range(len(samples))], strict=True)
