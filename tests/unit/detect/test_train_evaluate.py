@@ -146,6 +146,34 @@ def test_detect_file_reports_every_applicable_detector(image_folder: Path, tmp_p
     assert detect_file(junk) == []
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
+def test_palette_images_get_no_content_score_but_their_rgb_copy_does(fmt: str) -> None:
+    """Quantising a real photo to a colour table left a spectral score of 0.88 on the PDQ
+    pack's palette PNG: content detectors say why they give none instead."""
+    import io
+
+    from PIL import Image
+
+    from synthscope.check.detectors import detect
+    from synthscope.check.detectors._fixtures import noise_png
+
+    rgb = Image.open(io.BytesIO(noise_png(256, seed=3))).convert("RGB")
+    quantised = rgb.quantize(256)
+    buf = io.BytesIO()
+    quantised.save(buf, fmt)
+    assert Image.open(io.BytesIO(buf.getvalue())).mode == "P"
+    names = ["spectral", "face-swap", "cnn-image"]
+    findings = detect(Loaded(buf.getvalue(), "q.png"), names)
+    assert sorted(f["name"] for f in findings) == sorted(names)
+    for finding in findings:
+        assert finding["score"] is None and "palette image" in finding["reason"]
+        assert "调色板图像" in finding["reason_zh"]
+    buf = io.BytesIO()
+    quantised.convert("RGB").save(buf, "PNG")
+    scored = {f["name"]: f["score"] for f in detect(Loaded(buf.getvalue(), "q.png"), names)}
+    assert scored["spectral"] is not None and scored["cnn-image"] is not None
+
+
 def test_bad_media_give_findings_without_scores() -> None:
     from synthscope.check.detectors import detect
     from synthscope.check.detectors._fixtures import noise_png, tone_wav

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from synthscope.check._datasets import EXTRA_REAL
 from synthscope.check.detectors._borders import cut_flat_borders
 from synthscope.check.detectors._linear import platt_calibration
-from synthscope.check.detectors._load import Loaded
+from synthscope.check.detectors._load import PALETTE_REASON, Loaded
 from synthscope.check.detectors._onnx import CalibratedOnnx
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
@@ -62,6 +62,8 @@ class CnnImageDetector(Detector, Trainable):
         return float(out.mean()), out, rows, cols
 
     def predict(self, media: Loaded) -> DetectorFinding:
+        if media.is_palette():
+            return self.finding(None, *PALETTE_REASON)
         img = cut_flat_borders(media.image())
         if min(img.size) < PATCH:
             return self.finding(

@@ -24,7 +24,7 @@ from synthscope.check.detectors._features import (
     image_features,
 )
 from synthscope.check.detectors._linear import fit_calibrated
-from synthscope.check.detectors._load import Loaded
+from synthscope.check.detectors._load import PALETTE_REASON, Loaded
 from synthscope.check.detectors._select import (
     ScoreModel,
     columns_read,
@@ -95,6 +95,8 @@ class SpectralDetector(Detector, Trainable):
         return self.model_
 
     def predict(self, media: Loaded) -> DetectorFinding:
+        if media.is_palette():
+            return self.finding(None, *PALETTE_REASON)
         try:
             region, evidence = self.prepare(media.image())
         except NoScore as why:
