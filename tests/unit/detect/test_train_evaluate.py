@@ -175,6 +175,8 @@ def test_palette_images_get_no_content_score_but_their_rgb_copy_does(fmt: str) -
 
 
 def test_bad_media_give_findings_without_scores() -> None:
+    import io
+
     from synthscope.check.detectors import detect
     from synthscope.check.detectors._fixtures import noise_png, tone_wav
 
@@ -190,6 +192,17 @@ def test_bad_media_give_findings_without_scores() -> None:
     reasons = {f["name"]: f["reason"] for f in short}
     assert all("voiced audio" in reasons[n] for n in ("lfcc-gmm", "cqcc-gmm", "vocoder-trace"))
     assert "1 s minimum" in reasons["spectro-cnn"]
+    # Three loud seconds of a chord: long enough, but not speech, so no speech detector scores it.
+    import soundfile
+
+    t = np.arange(3 * 16000) / 16000
+    buf = io.BytesIO()
+    chord = sum(0.2 * np.sin(2 * np.pi * f * t) for f in (262, 330, 392))
+    soundfile.write(buf, np.asarray(chord, dtype=np.float32), 16000, format="WAV")
+    tone = detect(Loaded(buf.getvalue(), "chord.wav"), ["vocoder-trace", "spectro-cnn"])
+    assert len(tone) == 2
+    assert all(f["score"] is None and "no speech found" in f["reason"] for f in tone)
+    assert all("未检测到语音" in f["reason_zh"] for f in tone)
 
 
 def generator_folder(root: Path, generators: tuple[str, ...]) -> Path:

@@ -124,6 +124,11 @@ def speech_at(x: NDArray[np.floating[Any]], centres: NDArray[np.int_]) -> NDArra
     return windows[np.minimum(centres // WINDOW, len(windows) - 1)]
 
 
+def speech_seconds(x: NDArray[np.floating[Any]]) -> float:
+    """Seconds of 16 kHz samples ``x`` in which the VAD heard speech (gaps bridged)."""
+    return float(speech_windows(x).sum()) * WINDOW / RATE
+
+
 def speech_mask(x: NDArray[np.floating[Any]]) -> NDArray[np.bool_]:
     """Per-sample speech mask of 16 kHz samples ``x`` (True where VAD heard speech)."""
     return np.repeat(speech_windows(x), WINDOW)[: len(x)]

@@ -20,12 +20,17 @@ from synthscope.check.detectors._lfcc import RATE, resample
 from synthscope.check.detectors._linear import LinearModel, fit_calibrated
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._simulate import add_noise, mp3_roundtrip
+from synthscope.check.detectors._vad import speech_seconds
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
 
 Array = NDArray[np.float64]
 NFFT, HOP, SILENCE_DB, MIN_FRAMES = 512, 256, 35.0, 30
 SEGMENT_S = 2.0
+# A speech detector says nothing about music or noise: a clip in which the Silero VAD hears less
+# than this much speech gets no score (a C2PA sample of 33 s of music scored 1.00 before). Only
+# this gate uses Silero; the texture itself is still read over the energy VAD's frames.
+MIN_SPEECH_S = 0.5
 
 
 def texture(x: Array) -> Array | None:
@@ -81,6 +86,12 @@ class VocoderTraceDetector(Detector, Trainable):
                 None,
                 "less than a second of voiced audio (silent or too short)",
                 zh="有声音频不足 1 秒（静音或过短）",
+            )
+        if speech_seconds(x) < MIN_SPEECH_S:
+            return self.finding(
+                None,
+                "no speech found (voice activity detection)",
+                zh="未检测到语音（语音活动检测）",
             )
         model = self.model()
         return self.finding(
