@@ -82,6 +82,7 @@ def _summary(result: dict[str, Any], lang: str) -> str:
         )
     ]
     lines += [f"  - {reason}" for reason in verdict["reasons"]]
+    lines += _c2pa_info(result.get("c2pa"), verdict["reasons"], lang)
     # A detector that could not score says why, so "no evidence" is never a silent gap.
     lines += [
         "  - "
@@ -95,6 +96,24 @@ def _summary(result: dict[str, Any], lang: str) -> str:
         if d.get("score") is None
     ]
     return "\n".join(lines)
+
+
+def _c2pa_info(c2pa: dict[str, Any] | None, reasons: list[str], lang: str) -> list[str]:
+    """A line for a manifest that did not decide the verdict (no AI or capture claim), so the
+    text output never hides that the file carries Content Credentials."""
+    if not c2pa or not c2pa.get("present") or any(r.startswith("C2PA") for r in reasons):
+        return []
+    unknown = "?" if lang == "en" else "未知"
+    trust = "signingCredential.untrusted" in (c2pa.get("codes") or [])
+    line = msg(
+        "check_c2pa_info",
+        lang,
+        state=c2pa.get("state") or unknown,
+        generator=c2pa.get("claim_generator") or unknown,
+        signer=c2pa.get("signer") or unknown,
+        trust=msg("check_c2pa_untrusted", lang) if trust else "",
+    )
+    return [f"  - {line}"]
 
 
 def _payload(text: str | None) -> int | None:

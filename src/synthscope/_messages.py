@@ -44,6 +44,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Detector {name} gave no score: {reason}.",
         "zh": "检测器 {name} 无得分：{reason}。",
     },
+    "check_c2pa_info": {
+        "en": "C2PA manifest ({state}): made with {generator}, signed by {signer}{trust}; "
+        "it does not declare AI generation or capture.",
+        "zh": "C2PA 清单（{state}）：由 {generator} 生成，签名者 {signer}{trust}；"
+        "未声明 AI 生成或拍摄来源。",
+    },
+    "check_c2pa_untrusted": {
+        "en": " (not on the trust list)",
+        "zh": "（不在信任列表中）",
+    },
     "check_error": {"en": "{file}: not checked: {message}", "zh": "{file}：未检查：{message}"},
     "verdict_synthetic": {"en": "synthetic", "zh": "合成内容"},
     "verdict_likely_synthetic": {"en": "likely synthetic", "zh": "可能为合成内容"},

@@ -138,3 +138,40 @@ def test_text_output_says_why_a_detector_gave_no_score(
     code, text, _ = run(capsys, "--lang", lang, "check", str(tiny))
     assert code == 0
     assert f"  - {expected}" in text.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("en", "C2PA manifest (Valid): made with cam-app 1.0, signed by Test Signer (not on the "
+            "trust list); it does not declare AI generation or capture."),
+     ("zh", "C2PA 清单（Valid）：由 cam-app 1.0 生成，签名者 Test Signer（不在信任列表中）；"
+            "未声明 AI 生成或拍摄来源。")],
+)  # fmt: skip
+def test_text_output_names_a_manifest_that_did_not_decide_the_verdict(
+    lang: str, expected: str
+) -> None:
+    from synthscope._cli_check import _summary
+
+    c2pa = {
+        "present": True,
+        "state": "Valid",
+        "codes": ["signingCredential.untrusted"],
+        "digital_source_type": None,
+        "claim_generator": "cam-app 1.0",
+        "signer": "Test Signer",
+        "actions": ["c2pa.created"],
+    }
+    result = {
+        "file": "x.jpg",
+        "error": None,
+        "verdict": {"label": "no_evidence", "score": None, "reasons": []},
+        "c2pa": c2pa,
+        "detectors": [],
+    }
+    assert _summary(result, lang).splitlines()[1] == f"  - {expected}"
+    # A manifest that decided the verdict is already one of its reasons: not repeated.
+    result["verdict"] = {"label": "synthetic", "score": None, "reasons": ["C2PA: x (Valid)"]}
+    assert len(_summary(result, lang).splitlines()) == 2
+    result["c2pa"] = {"present": False}
+    result["verdict"] = {"label": "no_evidence", "score": None, "reasons": []}
+    assert len(_summary(result, lang).splitlines()) == 1
