@@ -134,14 +134,20 @@ def label_file(
             zh="--out 必须与输入不同；不会原地修改文件。",
         )
     media = Media.open(source, limits=Limits.from_settings(settings))
-    written = []
-    for name, label in _steps(media, request):
-        labeler: Labeler[Any] = labeler_class(name).from_settings(settings)
+    steps: list[tuple[str, Any, Labeler[Any]]] = [
+        (name, label, labeler_class(name).from_settings(settings))
+        for name, label in _steps(media, request)
+    ]
+    # Every label is checked against the format first: a video must not be re-encoded for its
+    # visible label only for the watermark step to refuse it afterwards.
+    for name, _, labeler in steps:
         if not labeler.supports(media):
             raise MediaError(
                 f"{media.name} ({media.mime}) cannot carry a {name} label.",
                 zh=f"{media.name}（{media.mime}）无法写入 {name} 标识。",
             )
+    written = []
+    for name, label, labeler in steps:
         media = media.replace(labeler.apply(media, label))
         written.append(name)
     write_atomic(out, media.data)

@@ -175,3 +175,28 @@ def test_text_output_names_a_manifest_that_did_not_decide_the_verdict(
     result["c2pa"] = {"present": False}
     result["verdict"] = {"label": "no_evidence", "score": None, "reasons": []}
     assert len(_summary(result, lang).splitlines()) == 1
+
+
+def test_label_refuses_an_unsupported_label_before_writing_any(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A watermark cannot go into a video: that is said before the visible label re-encodes it."""
+    from synthscope.check.label import LabelRequest, label_file
+    from synthscope.check.labels.base import labeler_class
+    from synthscope.errors import MediaError
+
+    applied: list[str] = []
+    explicit = labeler_class("explicit")
+    real_apply = explicit.apply
+
+    def spy(self: object, media: object, label: object) -> bytes:
+        applied.append("explicit")
+        return real_apply(self, media, label)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(explicit, "apply", spy)
+    video = tmp_path / "v.mp4"
+    video.write_bytes(ex.video_bytes())
+    out = tmp_path / "out.mp4"
+    with pytest.raises(MediaError, match="cannot carry a watermark label"):
+        label_file(video, out, LabelRequest(visible="", watermark=1))
+    assert applied == [] and not out.exists()
