@@ -103,7 +103,7 @@ class Loaded:
 
     def is_palette(self) -> bool:
         """Whether the picture is stored as indices into a colour table of at most 256 colours
-        (Pillow modes P and PA: GIF, palette PNG and WebP).
+        (Pillow modes P and PA: GIF and palette PNG).
 
         Raises:
             InputError: not a decodable image.

@@ -43,7 +43,7 @@ def grid_patches(img: Any) -> tuple[NDArray[np.float32], int, int]:
 class CnnImageDetector(Detector, Trainable):
     """Model in ``models/cnn-image.onnx`` (calibration in its metadata)."""
 
-    version = "2"
+    version = "3"
     kinds = frozenset({"image"})
     model_file = "cnn-image.onnx"
 

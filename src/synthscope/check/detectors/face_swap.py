@@ -26,7 +26,7 @@ MIN_FACE = 64  # px; a smaller face holds too little to judge, and skipping it h
 class FaceSwapDetector(SpectralDetector):
     """Model in ``models/face-swap.json``, trained on face crops without simulated fakes."""
 
-    version = "2"
+    version = "3"
     model_file = "face-swap.json"
     simulate = False
     select = False  # DFDC's groups are videos, not generators: nothing to choose between

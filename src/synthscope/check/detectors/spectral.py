@@ -44,7 +44,7 @@ FPR_TARGET = 0.03
 class SpectralDetector(Detector, Trainable):
     """Power-spectrum and noise-residual statistics; model in ``models/spectral.json``."""
 
-    version = "3"
+    version = "4"
     kinds = frozenset({"image"})
     model_file = "spectral.json"
     simulate = True

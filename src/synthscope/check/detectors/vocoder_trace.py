@@ -60,7 +60,7 @@ def texture(x: Array) -> Array | None:
 class VocoderTraceDetector(Detector, Trainable):
     """Model in ``models/vocoder-trace.json``."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"audio"})
     model_file = "vocoder-trace.json"
 
