@@ -4,7 +4,8 @@ Scores are calibrated probabilities of synthesis (see each model card). The poli
 detectors: a detector alone never makes a file ``synthetic``. A score at or above ``high`` is
 ``likely_synthetic``, at or below ``low`` ``likely_authentic``, anything between ``inconclusive``,
 and that band is shown rather than hidden. A detector that could not score the file (too short,
-no face, undecodable stream) says why and claims nothing.
+no face, undecodable stream) says why and claims nothing. An advisory detector (``ADVISORY``: one
+whose evaluation found its score unreliable) is run and shown but claims only "inconclusive".
 """
 
 from __future__ import annotations
@@ -24,6 +25,16 @@ LOW = 0.2
 # the LJSpeech pairs than vocoder-trace and spectro-cnn, which check already runs. Run them by name
 # (``names``) to see their scores.
 NOT_BY_DEFAULT = frozenset({"cnn-image", "face-blend", "cqcc-gmm"})
+# Run and shown, but never weighed: the only real-video evaluation (FaceForensics++, video-face's
+# model card) found its scores following resolution and bit rate rather than manipulation (AUC
+# 0.42 over seven clips; an original scored 0.995). Its claim is "inconclusive" whatever the score
+# and its score stays out of the verdict's, so a real video is not called likely synthetic on it.
+ADVISORY: dict[str, tuple[str, str]] = {
+    "video-face": (
+        "on FaceForensics++ its scores followed video quality rather than manipulation",
+        "在 FaceForensics++ 上其得分随视频画质而变，而非随篡改而变",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,8 @@ class DetectorEvidence:
         name = result["name"]
         if score is None:
             return Finding(f"detector:{name}", "none", "detectors", [result])
+        if name in ADVISORY:
+            return _advisory(result, float(score))
         claim = band(score, self.high, self.low)
         en = {
             "likely_synthetic": "Detector {n} scores {s:.2f}: likely synthetic (not proof).",
@@ -70,6 +83,21 @@ class DetectorEvidence:
             reason_zh=zh.format(**args),
             score=float(score),
         )
+
+
+def _advisory(result: dict[str, Any], score: float) -> Finding:
+    """An advisory detector's finding: its score for a person to look at, no weight."""
+    name = result["name"]
+    why_en, why_zh = ADVISORY[name]
+    return Finding(
+        f"detector:{name}",
+        "inconclusive",
+        "detectors",
+        [result],
+        reason=f"Detector {name} scores {score:.2f}: shown for information only, not weighed "
+        f"({why_en}; see its model card).",
+        reason_zh=f"检测器 {name} 得分 {score:.2f}：仅供参考，不计入判断（{why_zh}；见其模型卡）。",
+    )
 
 
 def band(score: float, high: float = HIGH, low: float = LOW) -> Claim:

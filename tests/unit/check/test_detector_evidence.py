@@ -74,3 +74,18 @@ def test_check_runs_the_detectors_named(
     assert "Unknown detector 'nope'" in capsys.readouterr().err
     assert main(["check", "--no-detectors", "--detector", "spectral", str(picture)]) == 2
     assert "drop --no-detectors" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("score", [0.995, 0.5, 0.01])
+def test_an_advisory_detector_is_shown_but_never_weighed(score: float) -> None:
+    """video-face's scores followed video quality on FaceForensics++: a real clip scored 0.995.
+    Its finding is shown with its score, claims only inconclusive and adds nothing to the verdict
+    score; a weighed detector beside it still decides."""
+    advisory = DetectorEvidence()._finding(_result(score, "video-face"))
+    assert advisory.claim == "inconclusive" and advisory.score is None
+    assert advisory.data[0]["score"] == score
+    assert "not weighed" in advisory.reason and "不计入判断" in advisory.reason_zh
+    alone = policy([advisory])
+    assert alone.label == "inconclusive" and alone.score is None
+    beside = policy([advisory, DetectorEvidence()._finding(_result(0.9, "spectral"))])
+    assert beside.label == "likely_synthetic" and beside.score == pytest.approx(0.9)
