@@ -82,7 +82,7 @@ def _summary(result: dict[str, Any], lang: str) -> str:
         )
     ]
     lines += [f"  - {reason}" for reason in verdict["reasons"]]
-    lines += _c2pa_info(result.get("c2pa"), verdict["reasons"], lang)
+    lines += _c2pa_info(result.get("c2pa"), lang)
     # A detector that could not score says why, so "no evidence" is never a silent gap.
     lines += [
         "  - "
@@ -98,10 +98,12 @@ def _summary(result: dict[str, Any], lang: str) -> str:
     return "\n".join(lines)
 
 
-def _c2pa_info(c2pa: dict[str, Any] | None, reasons: list[str], lang: str) -> list[str]:
-    """A line for a manifest that did not decide the verdict (no AI or capture claim), so the
-    text output never hides that the file carries Content Credentials."""
-    if not c2pa or not c2pa.get("present") or any(r.startswith("C2PA") for r in reasons):
+def _c2pa_info(c2pa: dict[str, Any] | None, lang: str) -> list[str]:
+    """A line for a manifest that made no claim (so is not among the verdict's reasons): the text
+    output never hides that the file carries Content Credentials."""
+    from synthscope.check.labels.c2pa import decides
+
+    if not c2pa or not c2pa.get("present") or decides(c2pa):
         return []
     unknown = "?" if lang == "en" else "未知"
     trust = "signingCredential.untrusted" in (c2pa.get("codes") or [])

@@ -170,7 +170,9 @@ def test_text_output_names_a_manifest_that_did_not_decide_the_verdict(
     }
     assert _summary(result, lang).splitlines()[1] == f"  - {expected}"
     # A manifest that decided the verdict is already one of its reasons: not repeated.
-    result["verdict"] = {"label": "synthetic", "score": None, "reasons": ["C2PA: x (Valid)"]}
+    c2pa["digital_source_type"] = "trainedAlgorithmicMedia"
+    reason = "C2PA: trainedAlgorithmicMedia (Valid)"
+    result["verdict"] = {"label": "synthetic", "score": None, "reasons": [reason]}
     assert len(_summary(result, lang).splitlines()) == 2
     result["c2pa"] = {"present": False}
     result["verdict"] = {"label": "no_evidence", "score": None, "reasons": []}

