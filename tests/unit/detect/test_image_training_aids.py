@@ -209,4 +209,30 @@ def test_power_spectrum_from_the_half_plane_equals_the_full_fft() -> None:
         win = np.outer(np.hanning(shape[0]), np.hanning(shape[1]))
         f = np.fft.fft2((x - x.mean()) * win)
         spec = f.real**2 + f.imag**2
-        assert np.allclose(_power(x), spec / spec.sum(), atol=1e-15)
+        assert np.allclose(_power(x), (spec / spec.sum())[:, : shape[1] // 2 + 1], atol=1e-15)
+
+
+@pytest.mark.parametrize("side", [64, 65])
+def test_rings_and_peaks_from_the_half_plane_equal_the_full_plane(side: int) -> None:
+    """The radial spectrum and the up-sampling peaks read the half plane; they must equal the
+    same measures taken over the full plane."""
+    from synthscope.check.detectors._features import BINS, _peaks, _power, _radial
+
+    x = np.random.default_rng(side).random((side, side))
+    win = np.outer(np.hanning(side), np.hanning(side))
+    f = np.fft.fft2((x - x.mean()) * win)
+    full = f.real**2 + f.imag**2
+    full /= full.sum()
+    fy, fx = np.meshgrid(np.fft.fftfreq(side), np.fft.fftfreq(side), indexing="ij")
+    ring = np.clip((np.sqrt(fx**2 + fy**2) / 0.5 * BINS).astype(int), 0, BINS - 1)
+    radial = [np.log(full[ring == b].mean() + 1e-12) if (ring == b).any() else np.log(1e-12)
+              for b in range(BINS)]  # fmt: skip
+    peaks = []
+    for div in (2, 4, 8):
+        k = side // div
+        for ky, kx in ((k, 0), (0, k), (k, k)):
+            near = full[np.ix_((ky + np.arange(-3, 4)) % side, (kx + np.arange(-3, 4)) % side)]
+            peaks.append(np.log((full[ky, kx] + 1e-12) / (np.median(near) + 1e-12)))
+    half = _power(x)
+    assert np.allclose(_radial(half, side), radial, atol=1e-9)
+    assert np.allclose(_peaks(half, side), peaks, atol=1e-9)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from synthscope.check.detectors._opencv import opencv
+
 Array = NDArray[np.float64]
 CROP, BINS, LAGS = 256, 16, 8
 PEAKS = slice(2 * BINS, 2 * BINS + 9)  # where the up-sampling peak log-ratios sit in the vector
@@ -85,6 +87,7 @@ def _crops(rgb: NDArray[Any]) -> list[NDArray[Any]]:
 
 def _crop_features(rgb: NDArray[Any], wanted: frozenset[str]) -> Array:
     rgb64 = rgb.astype(np.float64)
+    width = rgb.shape[1]
     luma = np.array([0.299, 0.587, 0.114])
     res_rgb = [_residual(np.ascontiguousarray(rgb64[..., c])) for c in range(3)]
 
@@ -98,9 +101,9 @@ def _crop_features(rgb: NDArray[Any], wanted: frozenset[str]) -> Array:
         return _power(res())
 
     parts = {
-        "image-spectrum": lambda: _radial(_power(rgb64 @ luma)),
-        "residual-spectrum": lambda: _radial(res_power()),
-        "upsampling-peaks": lambda: _peaks(res_power()),
+        "image-spectrum": lambda: _radial(_power(rgb64 @ luma), width),
+        "residual-spectrum": lambda: _radial(res_power(), width),
+        "upsampling-peaks": lambda: _peaks(res_power(), width),
         "residual-moments": lambda: _moments(res()),
         "residual-autocorrelation": lambda: _autocorr(res()),
         "channel-correlation": lambda: _channel_corr(res_rgb),
@@ -117,7 +120,7 @@ def _residual(x: Array) -> Array:
     """Image minus its 3x3 mean: the noise and fine texture a camera or generator leaves.
 
     Edges are mirrored without repeating the edge pixel (numpy's "reflect"), OpenCV's default."""
-    import cv2
+    cv2 = opencv()
 
     return np.asarray(x - cv2.blur(x, (3, 3), borderType=cv2.BORDER_REFLECT_101))
 
@@ -140,20 +143,25 @@ def _clipped(res: Array) -> Array:
 
 
 def _power(x: Array) -> Array:
-    """Normalised power spectrum (full plane) of the windowed image."""
+    """Normalised power spectrum of the windowed image, as the half plane ``np.fft.rfft2`` gives
+    (columns 0..w//2): a real image's spectrum is symmetric, so the other half holds nothing new.
+    Normalised by the sum over the full plane, where every column but 0 (and w/2 for an even w)
+    appears twice."""
     h, w = x.shape
-    f = np.fft.rfft2((x - x.mean()) * _window(h, w))  # a real input's spectrum is symmetric:
-    half = f.real * f.real + f.imag * f.imag  # compute half, mirror the rest (2-3x faster)
-    spec = np.empty((h, w))
-    spec[:, : half.shape[1]] = half
-    spec[:, half.shape[1] :] = half[np.ix_(*_mirror(h, w))]
-    return np.asarray(spec / (spec.sum() + 1e-12))
+    f = np.fft.rfft2((x - x.mean()) * _window(h, w))
+    half = f.real * f.real + f.imag * f.imag
+    total = float(half @ _column_counts(w) @ np.ones(h)) if h else 0.0
+    return np.asarray(half / (total + 1e-12))
 
 
 @lru_cache(maxsize=8)
-def _mirror(h: int, w: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Rows and columns of the half spectrum that hold columns w//2+1.. of the full one."""
-    return (-np.arange(h)) % h, w - np.arange(w // 2 + 1, w)
+def _column_counts(w: int) -> Array:
+    """How often each column of a half spectrum appears in the full one (1 or 2)."""
+    counts = np.full(w // 2 + 1, 2.0)
+    counts[0] = 1.0
+    if w % 2 == 0:
+        counts[-1] = 1.0
+    return counts
 
 
 @lru_cache(maxsize=8)
@@ -161,32 +169,57 @@ def _window(h: int, w: int) -> Array:
     return np.outer(np.hanning(h), np.hanning(w))
 
 
-def _radial(spec: Array) -> Array:
-    idx, counts = _rings(*spec.shape)
-    sums = np.bincount(idx, spec.ravel(), BINS)
+def _radial(half: Array, w: int) -> Array:
+    """Log mean power in BINS rings of radius (full plane), from a half spectrum of width ``w``."""
+    idx, weights, counts = _rings(half.shape[0], w)
+    sums = np.bincount(idx, half.ravel() * weights, BINS)
     return np.log(sums / counts + 1e-12)
 
 
 @lru_cache(maxsize=8)
-def _rings(h: int, w: int) -> tuple[NDArray[np.intp], Array]:
-    fy, fx = np.meshgrid(np.fft.fftfreq(h), np.fft.fftfreq(w), indexing="ij")
+def _rings(h: int, w: int) -> tuple[NDArray[np.intp], Array, Array]:
+    """For each half-spectrum cell: its ring, how often it appears in the full plane; and each
+    ring's cell count in the full plane."""
+    fy, fx = np.meshgrid(np.fft.fftfreq(h), np.fft.rfftfreq(w), indexing="ij")
     r = np.sqrt(fx * fx + fy * fy) / 0.5
     idx = np.clip((r * BINS).astype(np.intp), 0, BINS - 1).ravel()
-    return idx, np.maximum(np.bincount(idx, minlength=BINS), 1).astype(np.float64)
+    weights = np.broadcast_to(_column_counts(w), (h, w // 2 + 1)).ravel()
+    counts = np.bincount(idx, weights, minlength=BINS)
+    return idx, np.ascontiguousarray(weights), np.maximum(counts, 1)
 
 
-def _peaks(spec: Array) -> Array:
-    """Log ratio of power at 1/2, 1/4 and 1/8 of the sampling rate to its neighbourhood."""
-    n = spec.shape[0]
-    out = []
+def _peaks(half: Array, w: int) -> Array:
+    """Log ratio of power at 1/2, 1/4 and 1/8 of the sampling rate to the median of its 7x7
+    neighbourhood, read from a half spectrum of width ``w`` (mirrored cells by symmetry)."""
+    centres, rows, cols = _peak_cells(half.shape[0], w)
+    ring = half[rows, cols]
+    middle = ring.shape[1] // 2  # 49 cells: the median is the 25th smallest
+    medians = np.partition(ring, middle, axis=1)[:, middle]
+    return np.asarray(np.log((half[centres] + 1e-12) / (medians + 1e-12)))
+
+
+@lru_cache(maxsize=8)
+def _peak_cells(
+    h: int, w: int
+) -> tuple[tuple[NDArray[np.intp], NDArray[np.intp]], NDArray[np.intp], NDArray[np.intp]]:
+    """Half-spectrum (row, column) of each peak and of each cell of its 7x7 neighbourhood (the
+    full plane's cell (y, x) is the half plane's (-y, -x) where x is past w // 2)."""
+    points: list[tuple[int, int]] = []  # in the feature order: 1/2, 1/4, 1/8 of the rate
     for div in (2, 4, 8):
-        k = n // div
-        for ky, kx in ((k, 0), (0, k), (k, k)):
-            ring = spec[
-                np.ix_([(ky + d) % n for d in range(-3, 4)], [(kx + d) % n for d in range(-3, 4)])
-            ]
-            out.append(np.log((spec[ky, kx] + 1e-12) / (median(ring) + 1e-12)))
-    return np.array(out)
+        k = h // div
+        points += [(k, 0), (0, k), (k, k)]
+    steps = np.arange(-3, 4)
+    ys = np.array([[(ky + dy) % h for dy in steps for _ in steps] for ky, _ in points])
+    xs = np.array([[(kx + dx) % h for _ in steps for dx in steps] for _, kx in points])
+    cy, cx = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    return _to_half(cy, cx % h, h, w), *_to_half(ys, xs, h, w)
+
+
+def _to_half(
+    ys: NDArray[np.intp], xs: NDArray[np.intp], h: int, w: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    mirrored = xs > w // 2
+    return np.where(mirrored, (-ys) % h, ys), np.where(mirrored, (-xs) % w, xs)
 
 
 def _moments(res: Array) -> Array:
