@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.check.detectors._faces import CROP_SIDE, MARGIN, is_face_crop, largest_face
-from synthscope.check.detectors._opencv import opencv
 
 Box = tuple[float, float, float, float]
 Array = NDArray[np.float32]
@@ -54,7 +53,7 @@ def training_face(img: Any, confirm: bool = False) -> tuple[Any, Box] | None:
 
 def face_mask(box: Box, rng: np.random.Generator, side: int = CROP_SIDE) -> Array:
     """A soft, irregular oval over the face: random size, tilt, wobble and edge blur, in [0, 1]."""
-    cv2 = opencv()
+    import cv2
 
     x, y, w, h = box
     center = (x + w * rng.uniform(0.45, 0.55), y + h * rng.uniform(0.52, 0.62))
@@ -79,7 +78,7 @@ def face_mask(box: Box, rng: np.random.Generator, side: int = CROP_SIDE) -> Arra
 
 def _wobble(mask: Array, rng: np.random.Generator) -> Array:
     """Low-frequency random displacement of the mask, so its edge is not a perfect ellipse."""
-    cv2 = opencv()
+    import cv2
 
     side = mask.shape[0]
     coarse = rng.normal(0, side * 0.02, (2, 5, 5)).astype(np.float32)
@@ -92,7 +91,7 @@ def _wobble(mask: Array, rng: np.random.Generator) -> Array:
 def _altered(a: Array, rng: np.random.Generator) -> Array:
     """The face's altered copy: colour (RGB shift, hue, saturation, brightness, contrast),
     sharpness (down-and-up scaling or unsharp masking) and a shift or scale of a few pixels."""
-    cv2 = opencv()
+    import cv2
 
     out: Any = a + rng.uniform(-20, 20, 3).astype(np.float32)
     if rng.random() < 0.5:
@@ -126,7 +125,7 @@ def self_blend(a: Array, box: Box, rng: np.random.Generator) -> Array:
 
 def degrade(a: Array, rng: np.random.Generator) -> Array:
     """What a video does to every face, real or not: low resolution, blur, JPEG-like coding."""
-    cv2 = opencv()
+    import cv2
 
     side = a.shape[0]
     out: Any = a
@@ -152,7 +151,7 @@ def degrade(a: Array, rng: np.random.Generator) -> Array:
 
 def to_input(a: Array) -> Array:
     """A CROP_SIDE RGB float array -> the network's (3, INPUT, INPUT) input, centred on 0."""
-    cv2 = opencv()
+    import cv2
 
     small = cv2.resize(a, (INPUT, INPUT), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(small.transpose(2, 0, 1) / 255.0 - 0.5, dtype=np.float32)

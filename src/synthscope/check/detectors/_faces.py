@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from synthscope.check.detectors._opencv import opencv
-
 DETECT_SIDE, CROP_SIDE, MARGIN, MIN_BOX = 480, 224, 0.3, 40
 
 
@@ -25,7 +23,7 @@ def _eye_cascade() -> Any:
 
 
 def _load_cascade(name: str) -> Any:
-    cv2 = opencv()
+    import cv2
 
     return cv2.CascadeClassifier(cv2.data.haarcascades + name)  # type: ignore[attr-defined]
 
@@ -34,7 +32,7 @@ def largest_face(img: Any, min_face: int | None = None) -> tuple[int, int, int, 
     """(left, top, width, height) of the largest frontal face in an RGB PIL image, or None.
 
     ``min_face`` (px) skips smaller faces by searching a shrunk copy, which costs less time."""
-    cv2 = opencv()
+    import cv2
 
     scale = min(1.0, DETECT_SIDE / max(img.size), MIN_BOX / (min_face or MIN_BOX))
     small = img.resize((round(img.width * scale), round(img.height * scale))) if scale < 1 else img
@@ -58,7 +56,7 @@ def is_face_crop(img: Any) -> bool:
     crops) is rarely found as it is; padded by half its side with its own edge pixels it is
     (70 of 83 real and 70 of 83 fake DFDC crops), while pictures without a face stay without one
     (0 of the 200 CNNDetection pictures that hold no face)."""
-    cv2 = opencv()
+    import cv2
 
     gray = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2GRAY)
     pad = int(max(gray.shape) * CROP_PAD)
@@ -95,7 +93,7 @@ def eyes_in(face: Any) -> list[tuple[float, float]] | None:
     """Centres of the two eyes of a face (an RGB PIL image cut to the face box), as fractions of
     its width and height, the one on the image's left first; None unless one is found in each
     half of the upper part of the face (about 60% of DFDC's tight face crops)."""
-    cv2 = opencv()
+    import cv2
 
     w, h = face.size
     small = face.resize((EYE_SIDE, max(1, round(h * EYE_SIDE / w))))

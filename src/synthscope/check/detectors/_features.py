@@ -16,8 +16,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.check.detectors._opencv import opencv
-
 Array = NDArray[np.float64]
 CROP, BINS, LAGS = 256, 16, 8
 PEAKS = slice(2 * BINS, 2 * BINS + 9)  # where the up-sampling peak log-ratios sit in the vector
@@ -120,7 +118,7 @@ def _residual(x: Array) -> Array:
     """Image minus its 3x3 mean: the noise and fine texture a camera or generator leaves.
 
     Edges are mirrored without repeating the edge pixel (numpy's "reflect"), OpenCV's default."""
-    cv2 = opencv()
+    import cv2
 
     return np.asarray(x - cv2.blur(x, (3, 3), borderType=cv2.BORDER_REFLECT_101))
 

@@ -24,7 +24,6 @@ from synthscope.check.detectors._blend import face_crop_box
 from synthscope.check.detectors._faces import DETECT_SIDE, _cascade, eyes_in
 from synthscope.check.detectors._features import _residual
 from synthscope.check.detectors._load import Loaded
-from synthscope.check.detectors._opencv import opencv
 from synthscope.check.detectors._video import Track, link, sample_frames
 from synthscope.check.detectors.base import Detector, DetectorFinding
 from synthscope.check.detectors.face_blend import FaceBlendDetector
@@ -35,7 +34,7 @@ Box = tuple[int, int, int, int]
 
 def faces_in(img: Any, limit: int = MAX_FACES) -> list[Box]:
     """Up to ``limit`` frontal faces, largest first, as (left, top, width, height)."""
-    cv2 = opencv()
+    import cv2
 
     scale = min(1.0, DETECT_SIDE / max(img.size))
     small = img.resize((round(img.width * scale), round(img.height * scale))) if scale < 1 else img
