@@ -129,6 +129,38 @@ def test_face_crop_check_tells_tight_face_crops_from_pictures_without_faces(
         assert largest_face(img, min_face=64) is not None or not is_face_crop(img), path
 
 
+def test_face_crop_quick_test_passes_every_crop_the_full_search_finds(
+    reference_data: Path,
+) -> None:
+    """is_face_crop's quick test (any raw window of CROP_QUICK_FACE of the side) only skips
+    pictures the full search would also reject, where face-swap asks: on every small picture of
+    the packs in which largest_face finds nothing (flat bars cut), the full search finding a face
+    means the quick test fires. (A face spanning 60-90% of a picture's side can fail the quick
+    test and pass the full one; such a face has context, and largest_face finds it: the 27
+    stargan pictures of this kind.)"""
+    from synthscope.check.detectors._borders import cut_flat_borders
+    from synthscope.check.detectors._faces import (
+        CROP_MIN_FACE,
+        CROP_QUICK_FACE,
+        fires,
+        largest_face,
+        padded_grey,
+    )
+
+    paths = sorted(pack(reference_data, "media/images/dfdc-faces").rglob("*.jpg"))
+    paths += sorted(pack(reference_data, "media/images/cnndetection").rglob("*_*_*.jpg"))
+    found = 0
+    for path in paths:
+        img = cut_flat_borders(Loaded.open(path).image())
+        if largest_face(img, min_face=64) is not None:
+            continue
+        gray = padded_grey(img)
+        if fires(gray, CROP_MIN_FACE, neighbours=5):
+            found += 1
+            assert fires(gray, CROP_QUICK_FACE, neighbours=0), path
+    assert found >= 140
+
+
 def test_audio_segments_are_timed_in_the_clip_after_leading_silence(reference_data: Path) -> None:
     """Real speech after 3 s of silence: voice activity detection cuts the silence, and every
     audio detector's first scored segment starts where the speech does, not at 0 s."""

@@ -84,10 +84,12 @@ def _crops(rgb: NDArray[Any]) -> list[NDArray[Any]]:
 
 
 def _crop_features(rgb: NDArray[Any], wanted: frozenset[str]) -> Array:
-    rgb64 = rgb.astype(np.float64)
     width = rgb.shape[1]
     luma = np.array([0.299, 0.587, 0.114])
-    res_rgb = [_residual(np.ascontiguousarray(rgb64[..., c])) for c in range(3)]
+    # One pass to three contiguous float64 planes (copying each channel out of the interleaved
+    # pixels on its own reads the whole picture three times).
+    planes = np.ascontiguousarray(np.moveaxis(rgb, -1, 0), dtype=np.float64)
+    res_rgb = [_residual(plane) for plane in planes]
 
     @cache
     def res() -> Array:
@@ -99,7 +101,7 @@ def _crop_features(rgb: NDArray[Any], wanted: frozenset[str]) -> Array:
         return _power(res())
 
     parts = {
-        "image-spectrum": lambda: _radial(_power(rgb64 @ luma), width),
+        "image-spectrum": lambda: _radial(_power(rgb.astype(np.float64) @ luma), width),
         "residual-spectrum": lambda: _radial(res_power(), width),
         "upsampling-peaks": lambda: _peaks(res_power(), width),
         "residual-moments": lambda: _moments(res()),
