@@ -9,7 +9,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -193,10 +193,11 @@ def speed_rows(data: Path) -> list[Row]:
     return image_speed_rows(data) + av_speed_rows(data)
 
 
+@lru_cache(maxsize=1)
 def cpu_description() -> str:
     """The CPU's model name and whether it has AVX-512 and AMX. The anchor's speed depends on
     them far more than the numpy/OpenCV detectors' does: the ResNet-50 ran at about 16 img/s on
-    this project's earlier 2-core machines and at 34 img/s on a 2-core AVX-512 + AMX one
+    this project's earlier 2-core machines and at 34-46 img/s on 2-core AVX-512 + AMX ones
     (2026-12-05), where the default image detectors ran at about the same speed as before."""
     try:
         text = Path("/proc/cpuinfo").read_text()

@@ -183,9 +183,9 @@ def _rings(h: int, w: int) -> tuple[NDArray[np.intp], Array, Array]:
     fy, fx = np.meshgrid(np.fft.fftfreq(h), np.fft.rfftfreq(w), indexing="ij")
     r = np.sqrt(fx * fx + fy * fy) / 0.5
     idx = np.clip((r * BINS).astype(np.intp), 0, BINS - 1).ravel()
-    weights = np.broadcast_to(_column_counts(w), (h, w // 2 + 1)).ravel()
+    weights = np.tile(_column_counts(w), h)
     counts = np.bincount(idx, weights, minlength=BINS)
-    return idx, np.ascontiguousarray(weights), np.maximum(counts, 1)
+    return idx, weights, np.maximum(counts, 1)
 
 
 def _peaks(half: Array, w: int) -> Array:
@@ -208,10 +208,9 @@ def _peak_cells(
     for div in (2, 4, 8):
         k = h // div
         points += [(k, 0), (0, k), (k, k)]
-    steps = np.arange(-3, 4)
-    ys = np.array([[(ky + dy) % h for dy in steps for _ in steps] for ky, _ in points])
-    xs = np.array([[(kx + dx) % h for _ in steps for dx in steps] for _, kx in points])
-    cy, cx = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    cy, cx = np.array(points).T
+    dy, dx = (d.ravel() for d in np.meshgrid(np.arange(-3, 4), np.arange(-3, 4), indexing="ij"))
+    ys, xs = (cy[:, None] + dy) % h, (cx[:, None] + dx) % h
     return _to_half(cy, cx % h, h, w), *_to_half(ys, xs, h, w)
 
 
