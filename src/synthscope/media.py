@@ -195,9 +195,10 @@ def _check_extension(name: str, file_type: FileType) -> None:
     claimed = extension_family(name)
     if claimed is None or claimed == file_type.family:
         return
+    extension = Path(name).suffix
     raise MediaError(
-        f"{name} is named like a {claimed} file but its content is {file_type.mime}.",
-        zh=f"{name} 的扩展名表示 {claimed} 文件，但内容是 {file_type.mime}。",
+        f"{name} has the extension {extension} but its content is {file_type.mime}.",
+        zh=f"{name} 的扩展名为 {extension}，但内容是 {file_type.mime}。",
     )
 
 
