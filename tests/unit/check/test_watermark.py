@@ -102,3 +102,20 @@ def test_unmarked_images_never_decode() -> None:
     for seed in range(4):
         assert detect_own(_photo(256, seed), search=False)["found"] is False
     assert detect_own(np.full((256, 256, 3), 128, np.uint8))["found"] is False
+
+
+def test_reading_strip_by_strip_equals_reading_the_whole_picture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # strips of 16 rows against one strip for the whole picture (odd sizes, a marked picture,
+    # grid offsets): every block vote and fit must be the same
+    marked = _dwtdct.svd_encode(_photo(200, seed=5)[:197, :181], np.arange(96) % 3 == 0)
+    whole = {}
+    for strip in (10**6, 16):
+        monkeypatch.setattr(_dwtdct, "STRIP", strip)
+        whole[strip] = [_dwtdct.max_dct_votes(marked)] + [
+            v for off in ((0, 0), (3, 5)) for v in _dwtdct.svd_soft_bits(marked, off)
+        ]
+    for a, b in zip(whole[10**6], whole[16], strict=True):
+        assert np.array_equal(a, b)
+    assert len(_dwtdct._strips(197)) == 13

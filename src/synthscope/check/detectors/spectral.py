@@ -19,7 +19,6 @@ from synthscope.check.detectors._borders import cut_flat_borders
 from synthscope.check.detectors._features import (
     FEATURE_GROUPS,
     PEAKS,
-    _residual,
     groups_of,
     image_features,
 )
@@ -191,18 +190,39 @@ def _shifted(img: Any, rng: np.random.Generator) -> NDArray[np.float32]:
     return np.asarray(img, dtype=np.float32)[dy:, dx:]
 
 
+HEATMAP = 8  # cells per side
+
+
+def residual_heatmap(rgb: NDArray[np.uint8]) -> list[list[float]]:
+    """Mean absolute fine residual (grey minus its 3x3 mean) in an 8x8 grid, scaled so the
+    largest cell is 1; the picture's last rows and columns beyond a multiple of 8 are left out.
+
+    Worked one band of grid rows at a time in float32 (each band read with one row of context
+    on either side, so the residual is the same as over the whole picture): a 48-megapixel
+    photo would otherwise take several float64 copies of itself, over a gigabyte."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    band, cols = h // HEATMAP, w // HEATMAP * HEATMAP
+    luma = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    grid = np.empty((HEATMAP, HEATMAP))
+    for i in range(HEATMAP):
+        top = i * band
+        lo, hi = max(0, top - 1), min(h, top + band + 1)
+        gray = np.ascontiguousarray(rgb[lo:hi].astype(np.float32) @ luma)
+        res = np.abs(gray - cv2.blur(gray, (3, 3), borderType=cv2.BORDER_REFLECT_101))
+        cells = res[top - lo : top - lo + band, :cols].reshape(band, HEATMAP, cols // HEATMAP)
+        grid[i] = cells.mean(axis=(0, 2), dtype=np.float64)
+    return (grid / (grid.max() + 1e-9)).round(3).tolist()  # type: ignore[no-any-return]
+
+
 def _evidence(rgb: NDArray[np.uint8], feats: NDArray[np.float64]) -> dict[str, Any]:
     """A residual-energy heatmap of the region, its strongest up-sampling peak and how alike the
     fine residuals of its R, G and B channels are (both taken from the features; camera
     pictures' channel residuals are nearly identical, about 0.9-1.0, and the shipped model
     scores how far these three sit from the real pictures it knows)."""
-    gray = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    res = np.abs(_residual(gray))
-    h, w = res.shape
-    grid = res[: h // 8 * 8, : w // 8 * 8].reshape(8, h // 8, 8, w // 8).mean(axis=(1, 3))
-    heat = (grid / (grid.max() + 1e-9)).round(3).tolist()
     return {
-        "residual_heatmap_8x8": heat,
+        "residual_heatmap_8x8": residual_heatmap(rgb),
         "max_upsampling_peak_log_ratio": round(float(feats[PEAKS].max()), 3),
         "channel_residual_correlation_rg_gb_rb": [
             round(float(v), 3) for v in feats[FEATURE_GROUPS["channel-correlation"]]

@@ -62,15 +62,32 @@ def _unblocks(blocks: Array) -> Array:
 
 
 def max_dct_votes(bgr: Array, scale: float = 36.0) -> NDArray[np.bool_]:
-    """One vote per block, in the order a ``dwtDct`` encoder (default scales) cycles its bits."""
+    """One vote per block, in the order a ``dwtDct`` encoder (default scales) cycles its bits.
+
+    Read in strips of whole blocks: every step is local to an 8x8 pixel block (colour
+    conversion per pixel, the Haar band per 2x2, the DCT per block), so the votes are those of
+    the whole picture without its float copies."""
     rows, cols = bgr.shape[0] // 4 * 4, bgr.shape[1] // 4 * 4
-    yuv = cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV)
+    votes = [_max_dct_strip(bgr[strip, :cols], scale) for strip in _strips(rows)]
+    return np.concatenate(votes)
+
+
+def _max_dct_strip(bgr: Array, scale: float) -> NDArray[np.bool_]:
+    yuv = cv2.cvtColor(np.ascontiguousarray(bgr), cv2.COLOR_BGR2YUV)
     # pywt's own rounding decides ties at the quantiser's midpoint: the package's bits need it
-    approx, _ = pywt.dwt2(yuv[:rows, :cols, 1], "haar")
+    approx, _ = pywt.dwt2(yuv[:, :, 1], "haar")
     flat = _blocks(approx).reshape(-1, 16)
     pos = np.argmax(np.abs(flat[:, 1:]), axis=1) + 1
     votes: NDArray[np.bool_] = (np.abs(flat[np.arange(len(flat)), pos]) % scale) > 0.5 * scale
     return votes
+
+
+STRIP = 512  # pixel rows per strip when reading (a multiple of 8: whole blocks)
+
+
+def _strips(rows: int) -> list[slice]:
+    """Row ranges of at most STRIP rows covering ``rows`` (one empty range when there are none)."""
+    return [slice(top, min(top + STRIP, rows)) for top in range(0, max(rows, 1), STRIP)]
 
 
 def max_dct_bits(votes: NDArray[np.bool_], n_bits: int) -> NDArray[np.bool_]:
@@ -153,10 +170,15 @@ def svd_soft_bits(
     well the grid fits (mean distance of the remainders from 1/4 or 3/4; 0 = perfect fit)."""
     view = bgr[offset[0] :, offset[1] :]
     rows, cols = view.shape[0] // 8 * 8, view.shape[1] // 8 * 8
-    yuv = _yuv(view[:rows, :cols])
+    # Strip by strip (each block's value is its own), so no float copy of the whole picture.
+    tops: dict[int, list[Array]] = {1: [], 2: []}
+    for strip in _strips(rows):
+        yuv = _yuv(view[strip, :cols])
+        for channel in (1, 2):
+            tops[channel].append(_top_singular(_blocks(_approx(yuv[:, :, channel]))))
     votes, misfit = [], []
     for channel in (1, 2):
-        s0 = _top_singular(_blocks(_approx(yuv[:, :, channel])))
+        s0 = np.concatenate(tops[channel])
         frac = (s0 % scale) / scale
         votes.append(np.where(frac > 0.5, 1.0, -1.0) * (1 - 4 * np.abs(np.abs(frac - 0.5) - 0.25)))
         misfit.append(np.minimum(np.abs(frac - 0.25), np.abs(frac - 0.75)))
