@@ -78,3 +78,26 @@ def test_text_notice_and_rules() -> None:
     assert is_valid_text("人工智能合成") and not is_valid_text("AI") and not is_valid_text("生成")
     with pytest.raises(UsageError, match="人工智能 or AI"):
         ExplicitLabeler().apply(media, "Made by a robot")
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "OGG"])
+def test_audio_cue_is_found_at_either_end_of_a_long_recording(fmt: str) -> None:
+    # only the first and last 4 s are decoded for a long recording; a cue in the middle is not
+    # a label (as before), one at the start or the end is
+    import soundfile
+
+    rate = 16000
+    noise = np.random.default_rng(1).normal(0, 0.02, rate * 30)
+
+    def media(samples: np.ndarray) -> Media:
+        buffer = io.BytesIO()
+        subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS"}[fmt]
+        soundfile.write(buffer, samples, rate, format=fmt, subtype=subtype)
+        return Media.open(buffer.getvalue(), name=f"long.{fmt.lower()}")
+
+    mark = _morse.cue(rate)
+    claims = [
+        ExplicitLabeler().read(media(np.concatenate(parts))).claim
+        for parts in ([mark, noise], [noise, mark], [noise[: rate * 15], mark, noise[rate * 15 :]])
+    ]
+    assert claims == ["likely_synthetic", "likely_synthetic", "none"]

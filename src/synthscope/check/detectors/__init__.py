@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from synthscope.check.detectors import _load
 from synthscope.check.detectors._load import Loaded
 from synthscope.check.detectors.base import (
     Detector,
@@ -75,7 +76,8 @@ def detect(media: Loaded, names: list[str] | None = None) -> list[dict[str, Any]
     for cls in classes:
         if media.kind not in cls.kinds:
             continue
-        findings.append(_run(_instance(cls), media).to_dict())
+        run = _run_audio if media.kind == "audio" else _run
+        findings.append(run(_instance(cls), media).to_dict())
     return findings
 
 
@@ -94,6 +96,65 @@ def _run(detector: Detector, media: Loaded) -> DetectorFinding:
         return detector.predict(media)
     except InputError as exc:
         return detector.finding(None, str(exc), zh=exc.localized("zh"))
+
+
+def _run_audio(detector: Detector, media: Loaded) -> DetectorFinding:
+    """A recording scored whole, or a long one on windows spread over it (``_load``)."""
+    try:
+        windows = media.audio_windows()
+    except InputError as exc:
+        return detector.finding(None, str(exc), zh=exc.localized("zh"))
+    if windows is None:
+        return _run(detector, media)
+    return _merged(detector, [(start, _run(detector, part)) for start, part in windows])
+
+
+_TIMES = ("start_s", "end_s", "start", "end")
+
+
+def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> DetectorFinding:
+    """One finding from a detector's findings on windows of a long recording: the mean of the
+    window scores; time-stamped evidence (segments, timelines) in recording time; evidence that
+    is the same in every window (a threshold) once, the rest per window under ``windows``."""
+    scored = [(start, f) for start, f in parts if f.score is not None]
+    shared = {
+        key: value
+        for key, value in (scored[0][1].evidence.items() if scored else ())
+        if not isinstance(value, list) and all(f.evidence.get(key) == value for _, f in scored)
+    }
+    windows, timed = [], {}
+    for start, f in parts:
+        window = {"start_s": round(start, 2), "end_s": round(start + _load.AUDIO_WINDOW_S, 2)}
+        window["score"] = None if f.score is None else round(float(f.score), 4)
+        if f.score is None:
+            window["reason"] = f.reason
+        for key, value in f.evidence.items():
+            if isinstance(value, list) and all(isinstance(v, dict) for v in value):
+                timed.setdefault(key, []).extend(_shifted(v, start) for v in value)
+            elif key not in shared:
+                window[key] = value
+        windows.append(window)
+    n, span = len(parts), f"{_load.AUDIO_WINDOW_S:g}"
+    analysed = {"windows": n, "window_s": _load.AUDIO_WINDOW_S, "whole_up_to_s": _load.whole_s()}
+    evidence = {**shared, **timed, "windows": windows, "long_recording": analysed}
+    if not scored:
+        first = parts[0][1]
+        return detector.finding(
+            None,
+            f"{first.reason} (in all {n} windows of {span} s spread over the recording)",
+            zh=f"{first.reason_zh}（录音中均匀分布的 {n} 个 {span} 秒窗口均如此）",
+            **evidence,
+        )
+    mean = sum(float(f.score) for _, f in scored) / len(scored)  # type: ignore[arg-type]
+    return detector.finding(mean, **evidence)
+
+
+def _shifted(entry: dict[str, Any], start: float) -> dict[str, Any]:
+    """A time-stamped evidence entry of a window, in the recording's time."""
+    return {
+        k: round(v + start, 2) if k in _TIMES and isinstance(v, int | float) else v
+        for k, v in entry.items()
+    }
 
 
 def detect_file(path: str | Path, names: list[str] | None = None) -> list[dict[str, Any]]:

@@ -32,12 +32,32 @@ PALETTE_REASON = (
 )
 
 
+# A recording longer than whole_s() is scored on AUDIO_WINDOWS windows of AUDIO_WINDOW_S
+# spread evenly over it, each decoded on its own: the audio detectors' features of a whole
+# 30-minute recording took 1.8-2.6 GB each, and the public service accepts 50 MB uploads (an
+# hour and more of compressed speech).
+AUDIO_WINDOWS, AUDIO_WINDOW_S = 10, 30.0
+
+
+def whole_s() -> float:
+    """The longest recording scored whole: as long as all the windows together."""
+    return AUDIO_WINDOWS * AUDIO_WINDOW_S
+
+
 class Loaded:
     """One file, decoded on demand. Build it from a path or from bytes plus a name."""
 
     def __init__(self, data: bytes, name: str = "") -> None:
         self.data = data
         self.name = name
+
+    @classmethod
+    def of_audio(cls, samples: NDArray[np.float32], rate: int, name: str = "") -> Loaded:
+        """Decoded mono samples (a window of a longer recording) as a Loaded audio file."""
+        loaded = cls(b"", name)
+        # cached_property reads the instance's own dict first: these stand for decoding
+        loaded.__dict__.update(kind="audio", _audio=(samples, rate), _audio_windows=None)
+        return loaded
 
     @classmethod
     def open(cls, path: str | Path) -> Loaded:
@@ -150,6 +170,35 @@ class Loaded:
         """
         return self._audio_16k
 
+    def audio_windows(self) -> list[tuple[float, Loaded]] | None:
+        """None for a recording of at most ``whole_s()`` (or of unknown length): it is scored
+        whole. For a longer one, AUDIO_WINDOWS windows of AUDIO_WINDOW_S from its start to its
+        end, evenly spaced, as (start in seconds, the window's samples as a Loaded), decoded
+        without holding the whole recording.
+
+        Raises:
+            InputError: no decodable audio.
+        """
+        return self._audio_windows
+
+    @cached_property
+    def _audio_windows(self) -> list[tuple[float, Loaded]] | None:
+        seconds = self._try(lambda: _audio_seconds(self.data))
+        if seconds is None or seconds <= whole_s():
+            return None
+        starts = [float(t) for t in np.linspace(0.0, seconds - AUDIO_WINDOW_S, AUDIO_WINDOWS)]
+        cut = self._try(lambda: _soundfile_windows(self.data, starts))
+        if cut is None:
+            try:
+                cut = _av_windows(self.data, starts)
+            except Exception as exc:
+                raise self._bad("audio") from exc
+        windows, rate = cut
+        return [
+            (start, Loaded.of_audio(x, rate, f"{self.name}@{start:.0f}s"))
+            for start, x in zip(starts, windows, strict=True)
+        ]
+
     @cached_property
     def _audio_16k(self) -> NDArray[np.float64]:
         from synthscope.check.detectors._lfcc import resample
@@ -223,6 +272,65 @@ def _sampled(
         return
     finally:
         container.close()
+
+
+def _audio_seconds(data: bytes) -> float:
+    """A recording's length from its header (soundfile's, else the container's)."""
+    import soundfile
+
+    try:
+        return float(soundfile.info(io.BytesIO(data)).duration)
+    except Exception:  # not a format libsndfile reads: ask FFmpeg
+        import av
+
+        with av.open(io.BytesIO(data), "r") as container:
+            stream = container.streams.audio[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base)
+            if container.duration is None:
+                raise ValueError("length unknown") from None
+            return float(container.duration) / 1e6
+
+
+def _soundfile_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
+    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), read by seeking."""
+    import soundfile
+
+    with soundfile.SoundFile(io.BytesIO(data)) as f:
+        rate, windows = int(f.samplerate), []
+        for start in starts:
+            f.seek(int(start * rate))
+            x = f.read(int(AUDIO_WINDOW_S * rate), dtype="float32", always_2d=True)
+            windows.append(x.mean(axis=1).astype(np.float32))
+    return windows, rate
+
+
+def _av_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
+    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), keeping only their
+    samples while the stream is decoded from the start."""
+    import av
+
+    with av.open(io.BytesIO(data), "r") as container:
+        stream = container.streams.audio[0]
+        rate = int(stream.rate)
+        bounds = [(int(t * rate), int(t * rate) + int(AUDIO_WINDOW_S * rate)) for t in starts]
+        parts: list[list[NDArray[np.float32]]] = [[] for _ in starts]
+        resampler = av.AudioResampler(format="flt", layout="mono")
+        at = 0
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                x = out.to_ndarray().reshape(-1)
+                for part, (lo, hi) in zip(parts, bounds, strict=True):
+                    if lo < at + len(x) and at < hi:
+                        part.append(x[max(lo - at, 0) : min(hi, at + len(x)) - at])
+                at += len(x)
+            if at >= bounds[-1][1]:
+                break
+    if not any(parts):
+        raise ValueError("no audio frames")
+    return [
+        np.concatenate(p).astype(np.float32) if p else np.zeros(0, np.float32) for p in parts
+    ], rate
 
 
 def _av_audio(data: bytes) -> tuple[NDArray[np.float32], int]:

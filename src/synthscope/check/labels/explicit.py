@@ -63,8 +63,9 @@ class ExplicitLabeler(Labeler[str]):
             MediaError: the audio cannot be decoded.
         """
         if media.type.family in _SOUNDFILE:
-            samples, rate = _decode_audio(media)
-            return _found("audio-cue") if _morse.has_cue(samples, rate) else _none("audio-cue")
+            samples, rate = _decode_ends(media, CUE_WINDOW_S)
+            found = _morse.has_cue(samples, rate, CUE_WINDOW_S)
+            return _found("audio-cue") if found else _none("audio-cue")
         if media.type.family == "text":
             text = media.data.decode("utf-8", "replace")
             ends = [line for line in text.splitlines() if line.strip() and line.strip() != "---"]
@@ -133,6 +134,30 @@ def _decode_audio(media: Media) -> tuple[Any, int]:
             f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
         ) from exc
     return samples, int(rate)
+
+
+CUE_WINDOW_S = 4.0  # the cue is looked for in the first and last seconds of a recording
+
+
+def _decode_ends(media: Media, seconds: float) -> tuple[Any, int]:
+    """The first and last ``seconds`` of the audio joined (all of it when it is shorter than
+    twice that): what ``has_cue`` reads, without decoding the middle of a long recording."""
+    import numpy as np
+    import soundfile
+
+    media.stream_info()  # duration and size limits before decoding
+    try:
+        with soundfile.SoundFile(io.BytesIO(media.data)) as f:
+            rate, span = int(f.samplerate), int(seconds * f.samplerate)
+            if f.frames <= 2 * span:
+                return f.read(always_2d=True), rate
+            head = f.read(span, always_2d=True)
+            f.seek(f.frames - span)
+            return np.concatenate([head, f.read(span, always_2d=True)]), rate
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise MediaError(
+            f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
+        ) from exc
 
 
 def _with_cue(media: Media) -> bytes:
