@@ -117,15 +117,20 @@ def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> D
     window scores; time-stamped evidence (segments, timelines) in recording time; evidence that
     is the same in every window (a threshold) once, the rest per window under ``windows``."""
     scored = [(start, f) for start, f in parts if f.score is not None]
+    scores = [float(f.score) for _, f in parts if f.score is not None]
     shared = {
         key: value
         for key, value in (scored[0][1].evidence.items() if scored else ())
         if not isinstance(value, list) and all(f.evidence.get(key) == value for _, f in scored)
     }
-    windows, timed = [], {}
+    windows: list[dict[str, Any]] = []
+    timed: dict[str, list[dict[str, Any]]] = {}
     for start, f in parts:
-        window = {"start_s": round(start, 2), "end_s": round(start + _load.AUDIO_WINDOW_S, 2)}
-        window["score"] = None if f.score is None else round(float(f.score), 4)
+        window: dict[str, Any] = {
+            "start_s": round(start, 2),
+            "end_s": round(start + _load.AUDIO_WINDOW_S, 2),
+            "score": None if f.score is None else round(float(f.score), 4),
+        }
         if f.score is None:
             window["reason"] = f.reason
         for key, value in f.evidence.items():
@@ -145,8 +150,7 @@ def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> D
             zh=f"{first.reason_zh}（录音中均匀分布的 {n} 个 {span} 秒窗口均如此）",
             **evidence,
         )
-    mean = sum(float(f.score) for _, f in scored) / len(scored)  # type: ignore[arg-type]
-    return detector.finding(mean, **evidence)
+    return detector.finding(sum(scores) / len(scores), **evidence)
 
 
 def _shifted(entry: dict[str, Any], start: float) -> dict[str, Any]:

@@ -21,15 +21,16 @@ from synthscope.check.detectors._features import median
 TOLERANCE, SHARE, RINGING, MIN_BAR = 6.0, 0.97, 4, 4
 
 
-def flat_run(lines: NDArray[np.float32]) -> int:
+def flat_run(lines: NDArray[np.uint8] | NDArray[np.float32]) -> int:
     """How many of ``lines`` (rows of a grey image, edge first) belong to a flat bar.
 
     Rows are tested in growing chunks from the edge and the test stops at the first chunk with
-    a row that is not flat: most pictures have no bar, and their first row already ends it."""
-    edge = median(lines[0])
+    a row that is not flat: most pictures have no bar, and their first row already ends it.
+    Only the rows tested are turned into floats."""
+    edge = median(lines[0].astype(np.float32))
     start, step = 0, 8
     while start < len(lines):
-        chunk = lines[start : start + step]
+        chunk = lines[start : start + step].astype(np.float32)
         flat = np.mean(np.abs(chunk - edge) <= TOLERANCE, axis=1) >= SHARE
         if not flat.all():
             return start + int(np.argmin(flat))
@@ -39,7 +40,7 @@ def flat_run(lines: NDArray[np.float32]) -> int:
 
 def border_box(img: Any) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) of ``img`` (a PIL image) without its flat bars."""
-    gray = np.asarray(img.convert("L"), dtype=np.float32)
+    gray = np.asarray(img.convert("L"))  # 8-bit: a float copy of a large picture is 4x its size
     h, w = gray.shape
     cut_y, cut_x = h // 4, w // 4  # at most a quarter per side, so half of each side remains
     runs = [

@@ -37,6 +37,7 @@ PALETTE_REASON = (
 # 30-minute recording took 1.8-2.6 GB each, and the public service accepts 50 MB uploads (an
 # hour and more of compressed speech).
 AUDIO_WINDOWS, AUDIO_WINDOW_S = 10, 30.0
+ORIENTATION = 0x0112  # the EXIF tag
 
 
 def whole_s() -> float:
@@ -112,12 +113,16 @@ class Loaded:
         from PIL import Image, ImageOps
 
         try:
-            img = Image.open(io.BytesIO(self.data))
+            img: Image.Image = Image.open(io.BytesIO(self.data))
             img.load()
             self.image_info = dict(img.info)
             self.image_mode = img.mode
             self.exif = img.getexif()
-            return ImageOps.exif_transpose(img).convert("RGB")
+            # Turned and converted only when needed: each copy of a 100-megapixel picture is
+            # 400 MB (exif_transpose copies even when there is nothing to turn).
+            if self.exif.get(ORIENTATION, 1) != 1:
+                img = ImageOps.exif_transpose(img)
+            return img if img.mode == "RGB" else img.convert("RGB")
         except Exception as exc:
             raise self._bad("image") from exc
 
@@ -319,7 +324,7 @@ def _av_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float
         at = 0
         for frame in container.decode(stream):
             for out in resampler.resample(frame):
-                x = out.to_ndarray().reshape(-1)
+                x = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
                 for part, (lo, hi) in zip(parts, bounds, strict=True):
                     if lo < at + len(x) and at < hi:
                         part.append(x[max(lo - at, 0) : min(hi, at + len(x)) - at])

@@ -77,7 +77,7 @@ def own_candidates(bgr: np.ndarray[Any, Any], search: bool = False) -> list[np.n
         return first
     import cv2
 
-    up = cv2.resize(bgr, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    up = cv2.resize(np.ascontiguousarray(bgr), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     fits = [
         _dwtdct.svd_soft_bits(img, (dy, dx))
         for img in (bgr, up)
@@ -122,7 +122,9 @@ class WatermarkLabeler(Labeler[int]):
         """
         if not self.supports(media):
             return Finding("watermark", "none", "watermarks", [])
-        bgr = np.ascontiguousarray(np.asarray(media.image().convert("RGB"))[:, :, ::-1])
+        image = media.image()
+        # A reversed view, no copy: the readers copy what they read strip by strip.
+        bgr = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))[:, :, ::-1]
         marks = [detect_own(bgr, self.search)]
         if bgr.shape[0] * bgr.shape[1] >= _MIN_PIXELS:
             votes = _dwtdct.max_dct_votes(bgr)
