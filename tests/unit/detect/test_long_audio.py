@@ -73,8 +73,8 @@ def test_windows_spread_from_start_to_end_hold_the_recordings_own_samples() -> N
 def test_compressed_recordings_are_cut_as_the_whole_decode_would_be(
     fmt: str, codec: str, name: str
 ) -> None:
-    # MP3: libsndfile seeks; AAC (which libsndfile cannot read): FFmpeg decodes from the start
-    # and keeps the windows' samples
+    # FFmpeg decodes from the start and keeps the windows' samples (libsndfile reads MP3 but
+    # cannot seek in it cleanly; it cannot read AAC)
     data = _encoded(speech_samples(20.0), fmt, codec)
     whole, rate = Loaded(data, name).audio()
     if codec == "aac":
@@ -86,10 +86,7 @@ def test_compressed_recordings_are_cut_as_the_whole_decode_would_be(
         at = int(start * rate)
         expected = whole[at : at + 3 * rate]  # the last may end early: headers round lengths
         assert part_rate == rate and len(samples) == len(expected) > 2.5 * rate
-        # after a seek an MP3 decoder needs a few frames of warm-up (about 20 ms here)
-        settled = int(0.05 * rate)
-        assert np.allclose(samples[settled:], expected[settled:], atol=1e-6)
-        assert np.abs(samples - expected).max() < 0.1
+        assert np.allclose(samples, expected, atol=1e-4)  # libmpg123 and FFmpeg agree closely
 
 
 def test_a_long_recording_is_scored_on_its_windows_in_recording_time() -> None:

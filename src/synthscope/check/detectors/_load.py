@@ -298,10 +298,15 @@ def _audio_seconds(data: bytes) -> float:
 
 
 def _soundfile_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
-    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), read by seeking."""
+    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), read by seeking.
+
+    Not for MP3: libmpg123 resumes mid-stream without its bit reservoir, prints errors on the
+    process's stderr and decodes the first milliseconds wrong; FFmpeg decodes it instead."""
     import soundfile
 
     with soundfile.SoundFile(io.BytesIO(data)) as f:
+        if f.format in ("MP3", "MPEG"):  # soundfile names libsndfile's MPEG format MP3
+            raise ValueError("MP3 is not cut by seeking")
         rate, windows = int(f.samplerate), []
         for start in starts:
             f.seek(int(start * rate))
