@@ -98,3 +98,15 @@ def test_vpdq_match_percent_ignores_low_quality_frames() -> None:
 def test_audio_only_file_has_no_video() -> None:
     with pytest.raises(InputError, match="no video stream"):
         VpdqHasher().hash(wav_bytes(melody(1, 2.0)))
+
+
+def test_audio_decoding_stops_at_the_fingerprints_limit() -> None:
+    # a long recording is decoded only as far as the fingerprint reads: the same samples as the
+    # first part of a whole decode
+    from synthscope.check.hashes import _decode
+
+    data = wav_bytes(melody(seed=4, seconds=12.0))
+    whole = _decode.audio_samples(data, 8000)
+    first = _decode.audio_samples(data, 8000, max_seconds=5.0)
+    assert len(whole) >= 12 * 8000 - 8 and len(first) == 5 * 8000
+    assert np.array_equal(first, whole[: 5 * 8000])

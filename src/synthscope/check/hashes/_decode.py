@@ -142,14 +142,18 @@ def video_frames(source: Path | str | bytes, fps: float | None) -> Iterator[tupl
         container.close()
 
 
-def audio_samples(source: Path | str | bytes, rate: int) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """The first audio stream as mono float32 samples at ``rate`` Hz.
+def audio_samples(
+    source: Path | str | bytes, rate: int, max_seconds: float | None = None
+) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """The first audio stream as mono float32 samples at ``rate`` Hz; with ``max_seconds``, only
+    that much from the start (decoding stops there, so a long recording is never held whole).
 
     Raises:
         InputError: no audio stream, or it cannot be decoded.
     """
     import av
 
+    limit = None if max_seconds is None else int(max_seconds * rate)
     container = _open_container(source)
     try:
         if not container.streams.audio:
@@ -158,14 +162,21 @@ def audio_samples(source: Path | str | bytes, rate: int) -> np.ndarray[Any, np.d
             )
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks: list[np.ndarray[Any, Any]] = []
+        got = 0
         for frame in container.decode(container.streams.audio[0]):
-            chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(frame))
-        chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
+            for out in resampler.resample(frame):
+                chunks.append(out.to_ndarray().reshape(-1))
+                got += len(chunks[-1])
+            if limit is not None and got >= limit:
+                break  # what the resampler gave so far is final; its flush only adds the end
+        else:
+            chunks.extend(r.to_ndarray().reshape(-1) for r in resampler.resample(None))
     except av.FFmpegError as exc:
         raise _not_decodable(source, "audio", exc) from exc
     finally:
         container.close()
-    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
+    return samples if limit is None else samples[:limit]
 
 
 def kinds(source: Path | str | bytes) -> list[str]:

@@ -45,7 +45,7 @@ class AudioHasher(Hasher):
         Raises:
             InputError: unreadable, no audio stream, or shorter than one window (0.37 s).
         """
-        samples = _decode.audio_samples(source, RATE)[: MAX_SECONDS * RATE]
+        samples = _decode.audio_samples(source, RATE, max_seconds=MAX_SECONDS)
         if len(samples) < WINDOW + HOP:
             name = _decode.describe(source)
             raise InputError(
