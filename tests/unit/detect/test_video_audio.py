@@ -186,3 +186,26 @@ def test_landmark_jitter_is_the_median_move_between_samples_with_both_eyes() -> 
     assert _landmark_jitter([still, still, still]) == 0.0
     assert _landmark_jitter([still, moved, still, None, still]) == 0.01
     assert _landmark_jitter([still, None, moved]) is None  # no two consecutive pairs
+
+
+def test_samples_of_a_long_video_reach_its_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 4 samples at most (3 uniform) over a 4 s clip: spaced 4/3 s, not the default 0.5 s that
+    # would stop at 1.5 s
+    from synthscope.check.detectors import video_face
+    from synthscope.check.detectors._video import spacing, video_seconds
+
+    data = two_scene_mp4()
+    assert video_seconds(data) == pytest.approx(4.0, abs=0.15)
+    assert spacing(0.5, 240, 60.0) == 0.5 and spacing(0.5, 240, None) == 0.5
+    assert spacing(0.5, 240, 3600.0) == pytest.approx(20.0)
+    seen: list[float] = []
+    real = video_face.sample_frames
+
+    def spy(*args: object) -> object:
+        for sample in real(*args):  # type: ignore[arg-type]
+            seen.append(sample.t)
+            yield sample
+
+    monkeypatch.setattr(video_face, "sample_frames", spy)
+    VideoFaceDetector(max_frames=4).predict(Loaded(data, "cut.mp4"))  # no face: no score
+    assert len(seen) <= 4 and max(seen) >= 2.5

@@ -29,6 +29,31 @@ class Sample:
     cut: bool
 
 
+UNIFORM_SHARE = 0.75  # of a sample limit, for uniform samples; the rest leaves room for cuts
+
+
+def spacing(every_s: float, limit: int, seconds: float | None) -> float:
+    """Seconds between uniform samples: ``every_s``, or wider for a video too long for its
+    share of ``limit`` samples at that spacing, so that they reach its end."""
+    if not seconds or seconds <= 0:
+        return every_s
+    return max(every_s, seconds / max(1, int(limit * UNIFORM_SHARE)))
+
+
+def video_seconds(data: bytes) -> float | None:
+    """A video's length from its container (None when it does not say)."""
+    import av
+
+    try:
+        with av.open(io.BytesIO(data), "r") as container:
+            stream = container.streams.video[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base)
+            return None if container.duration is None else float(container.duration) / 1e6
+    except Exception:  # sample_frames says why a video cannot be read
+        return None
+
+
 def sample_frames(data: bytes, name: str, every_s: float, limit: int) -> Iterator[Sample]:
     """Frames about every ``every_s`` seconds and at each scene cut, at most ``limit``.
 

@@ -24,7 +24,13 @@ from synthscope.check.detectors._blend import face_crop_box
 from synthscope.check.detectors._faces import DETECT_SIDE, _cascade, eyes_in
 from synthscope.check.detectors._features import _residual
 from synthscope.check.detectors._load import Loaded
-from synthscope.check.detectors._video import Track, link, sample_frames
+from synthscope.check.detectors._video import (
+    Track,
+    link,
+    sample_frames,
+    spacing,
+    video_seconds,
+)
 from synthscope.check.detectors.base import Detector, DetectorFinding
 from synthscope.check.detectors.face_blend import FaceBlendDetector
 
@@ -68,7 +74,9 @@ class VideoFaceDetector(Detector):
         open_ids: list[int] = []
         rows: list[dict[str, Any]] = []
         crops: dict[tuple[int, int], np.ndarray] = {}
-        samples = sample_frames(media.data, media.name, self.every_s, self.max_frames)
+        # Spread over the whole video: a long one gets wider spacing, not just its first minutes.
+        every = spacing(self.every_s, self.max_frames, video_seconds(media.data))
+        samples = sample_frames(media.data, media.name, every, self.max_frames)
         for i, sample in enumerate(samples):
             if sample.cut:
                 open_ids.clear()
@@ -94,8 +102,9 @@ class VideoFaceDetector(Detector):
             tracks=summaries,
             frames=rows,
             scene_cuts=[r["t"] for r in rows if r["cut"]],
-            segments=_segments(rows, threshold, self.every_s),
-            timeline=_timeline(rows, self.every_s),
+            segments=_segments(rows, threshold, every),
+            timeline=_timeline(rows, every),
+            sample_spacing_s=round(every, 3),
         )
 
     @classmethod
