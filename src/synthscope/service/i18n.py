@@ -68,8 +68,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "zh": "证据相互矛盾，无法判断。",
     },
     "verdict.likely_authentic": {
-        "en": "This content is likely authentic (its origin is documented).",
-        "zh": "该内容很可能是真实的（来源有据可查）。",
+        "en": "This content is likely authentic: the evidence below points that way, but it is "
+        "not proof.",
+        "zh": "该内容很可能是真实的：下列证据指向这一结论，但这并不构成证明。",
     },
     "verdict.no_evidence": {
         "en": "We found no sign of synthesis. That does not prove the content is real.",
