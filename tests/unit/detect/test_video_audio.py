@@ -209,3 +209,34 @@ def test_samples_of_a_long_video_reach_its_end(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(video_face, "sample_frames", spy)
     VideoFaceDetector(max_frames=4).predict(Loaded(data, "cut.mp4"))  # no face: no score
     assert len(seen) <= 4 and max(seen) >= 2.5
+
+
+def flicker_mp4(fps: int = 10, seconds: int = 6, shot: int = 5) -> bytes:
+    """Dark and bright shots of ``shot`` frames in turn: a cut every half second."""
+    import av
+
+    rng = np.random.default_rng(2)
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width = stream.height = 64
+        stream.pix_fmt = "yuv420p"
+        for i in range(fps * seconds):
+            level = 30 if (i // shot) % 2 == 0 else 210
+            img = np.clip(rng.normal(level, 5, (64, 64, 3)), 0, 255).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def test_cuts_leave_room_for_the_uniform_samples_to_the_end() -> None:
+    data = flicker_mp4()
+    greedy = list(sample_frames(data, "f.mp4", every_s=1.0, limit=8))
+    paced = list(sample_frames(data, "f.mp4", every_s=1.0, limit=8, seconds=6.0))
+    assert len(greedy) == 8 and len(paced) <= 8
+    assert max(s.t for s in greedy) < 4.5  # cuts used the limit up
+    assert max(s.t for s in paced) >= 5.0
+    # a cut that got no sample of its own still ends the tracks at the next sample
+    assert all(s.cut for s in paced[1:])

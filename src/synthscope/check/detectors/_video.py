@@ -54,8 +54,13 @@ def video_seconds(data: bytes) -> float | None:
         return None
 
 
-def sample_frames(data: bytes, name: str, every_s: float, limit: int) -> Iterator[Sample]:
-    """Frames about every ``every_s`` seconds and at each scene cut, at most ``limit``.
+def sample_frames(
+    data: bytes, name: str, every_s: float, limit: int, seconds: float | None = None
+) -> Iterator[Sample]:
+    """Frames about every ``every_s`` seconds and at each scene cut, at most ``limit``. With the
+    video's length in ``seconds``, a cut gets its own sample only while enough of the limit is
+    left for the uniform samples still to come (a film cut every few seconds would otherwise use
+    the limit up long before its end); a cut between samples still marks the next one.
 
     Raises:
         InputError: the container or its video stream cannot be opened.
@@ -72,29 +77,40 @@ def sample_frames(data: bytes, name: str, every_s: float, limit: int) -> Iterato
         ) from exc
     stream.thread_type = "AUTO"
     try:
-        yield from _walk(container.decode(stream), every_s, limit)
+        yield from _walk(container.decode(stream), every_s, limit, seconds)
     except Exception:  # a truncated tail ends the stream; earlier frames still count
         return
     finally:
         container.close()
 
 
-def _walk(frames: Iterator[Any], every_s: float, limit: int) -> Iterator[Sample]:
-    next_t, last_t, kept, prev = 0.0, -1.0, 0, None
+def _walk(
+    frames: Iterator[Any], every_s: float, limit: int, seconds: float | None = None
+) -> Iterator[Sample]:
+    next_t, last_t, kept, prev, pending_cut = 0.0, -1.0, 0, None, False
     for frame in frames:
         t = float(frame.time or 0.0)
         thumb = frame.reformat(width=THUMB[0], height=THUMB[1], format="gray").to_ndarray()
         thumb = thumb.astype(np.float32)
         cut = prev is not None and float(np.abs(thumb - prev).mean()) > CUT_LEVEL
-        prev = thumb
+        prev, pending_cut = thumb, pending_cut or cut
         due = t + 1e-6 >= next_t
-        if not (due or (cut and t - last_t >= MIN_GAP_S)):
+        own = cut and t - last_t >= MIN_GAP_S and _room(kept, limit, t, seconds, every_s)
+        if not (due or own):
             continue
-        yield Sample(t, frame.to_image(), cut)
-        kept, last_t = kept + 1, t
+        yield Sample(t, frame.to_image(), pending_cut)
+        kept, last_t, pending_cut = kept + 1, t, False
         next_t = t + every_s
         if kept >= limit:
             return
+
+
+def _room(kept: int, limit: int, t: float, seconds: float | None, every_s: float) -> bool:
+    """Whether a cut sample at ``t`` leaves enough of ``limit`` for the uniform samples still
+    due before the video ends (always, when its length is unknown)."""
+    if seconds is None:
+        return True
+    return kept + 1 + int(max(0.0, seconds - t) / every_s) < limit
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
