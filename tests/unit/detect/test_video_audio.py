@@ -18,8 +18,9 @@ from synthscope.check.detectors.spectro_cnn import SpectroCnnDetector
 from synthscope.check.detectors.video_face import VideoFaceDetector
 
 
-def two_scene_mp4(fps: int = 10, seconds: int = 4) -> bytes:
-    """Dark noise for the first half, a bright pattern for the second: one hard cut."""
+def shots_mp4(levels: list[int], fps: int = 10) -> bytes:
+    """64 px frames of noise around the grey ``levels`` (one per frame): a hard cut wherever the
+    level jumps."""
     import av
 
     rng = np.random.default_rng(1)
@@ -28,14 +29,19 @@ def two_scene_mp4(fps: int = 10, seconds: int = 4) -> bytes:
         stream = out.add_stream("libx264", rate=fps)
         stream.width = stream.height = 64
         stream.pix_fmt = "yuv420p"
-        for i in range(fps * seconds):
-            level = 30 if i < fps * seconds // 2 else 210
+        for level in levels:
             img = np.clip(rng.normal(level, 5, (64, 64, 3)), 0, 255).astype(np.uint8)
             for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
     return buf.getvalue()
+
+
+def two_scene_mp4(fps: int = 10, seconds: int = 4) -> bytes:
+    """Dark noise for the first half, a bright pattern for the second: one hard cut."""
+    half = fps * seconds // 2
+    return shots_mp4([30] * half + [210] * (fps * seconds - half), fps)
 
 
 def test_sampling_is_uniform_plus_the_frame_after_a_cut() -> None:
@@ -213,22 +219,7 @@ def test_samples_of_a_long_video_reach_its_end(monkeypatch: pytest.MonkeyPatch) 
 
 def flicker_mp4(fps: int = 10, seconds: int = 6, shot: int = 5) -> bytes:
     """Dark and bright shots of ``shot`` frames in turn: a cut every half second."""
-    import av
-
-    rng = np.random.default_rng(2)
-    buf = io.BytesIO()
-    with av.open(buf, "w", format="mp4") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.width = stream.height = 64
-        stream.pix_fmt = "yuv420p"
-        for i in range(fps * seconds):
-            level = 30 if (i // shot) % 2 == 0 else 210
-            img = np.clip(rng.normal(level, 5, (64, 64, 3)), 0, 255).astype(np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return buf.getvalue()
+    return shots_mp4([30 if (i // shot) % 2 == 0 else 210 for i in range(fps * seconds)], fps)
 
 
 def test_cuts_leave_room_for_the_uniform_samples_to_the_end() -> None:
