@@ -4,7 +4,9 @@ Accuracy comes from cross-validation (a sample is only ever scored by a model th
 leave-one-generator-out on CNNDetection, five utterance-group folds on audio, five video-group
 folds on DFDC crops) or from shipped models on data they were not trained on. Speed is measured in
 the same run as its anchor: a ResNet-50-shaped network (224 px, batch 8, fp32) exported from
-PyTorch to ONNX and run by onnxruntime on the same two cores (needs the ``train`` extra).
+PyTorch to ONNX and run by onnxruntime on the same two cores (needs the ``train`` extra). The
+speed section also prints the peak memory of a whole ``check`` of a 48-megapixel photo against a
+1.5 GB bound the project sets (the issue sets a memory target for video only).
 
 Usage: ``python benchmarks/detect.py [--data ../shared/data] [--reports DIR] [--skip-speed]
 [--sections image,face,stability,video,audio,speed|image-speed]``.
