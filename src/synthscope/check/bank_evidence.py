@@ -12,6 +12,7 @@ from pathlib import Path
 
 from synthscope.check.findings import Finding
 from synthscope.check.hashes.matchers import Matchers
+from synthscope.check.hashes.matching import file_signals
 from synthscope.errors import InputError
 from synthscope.media import Media
 from synthscope.store import Store
@@ -38,14 +39,17 @@ class BankEvidence:
         Raises:
             StorageError: the store cannot be read.
         """
-        out = []
-        for name, seq in self._active_banks():
-            try:
-                result = self.matchers.get(name, seq).match_file(media.data, media.name)
-            except InputError:
-                continue  # not hashable (text, PDF...): banks say nothing about it
-            out.append(_finding(name, result["hash_matches"]))
-        return out
+        banks = self._active_banks()
+        if not banks:
+            return []
+        try:
+            signals = file_signals(media.data)  # once, whatever the number of banks
+        except InputError:
+            signals = []  # not hashable (text, PDF...): no bank matches it
+        return [
+            _finding(name, self.matchers.get(name, seq).match_signals(signals))
+            for name, seq in banks
+        ]
 
     def _active_banks(self) -> list[tuple[str, int]]:
         """(name, checkpoint) of the banks holding active signals."""

@@ -66,3 +66,19 @@ def test_a_bank_match_outranks_a_detector() -> None:
     bank = Finding("bank:b", "synthetic", "hash_matches", [{"distance": 3}], "in bank b")
     verdict = policy([detector, bank])
     assert verdict.label == "synthetic" and verdict.reasons[0] == "in bank b"
+
+
+def test_a_file_is_hashed_once_whatever_the_number_of_banks(
+    banked: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synthscope.check import bank_evidence
+
+    assert main(["bank", "create", "partner-fakes"]) == 0
+    assert main(["bank", "add", "partner-fakes", str(banked["fake"])]) == 0
+    calls: list[object] = []
+    real = bank_evidence.file_signals
+    monkeypatch.setattr(bank_evidence, "file_signals", lambda src: calls.append(src) or real(src))
+    evidence = BankEvidence(Store.open(os.environ["SYNTHSCOPE_DATABASE_URL"]))
+    [record] = check_paths([banked["copy"]], Settings(), [evidence.findings])
+    assert sorted(m["bank"] for m in record["hash_matches"]) == ["known-fakes", "partner-fakes"]
+    assert len(calls) == 1

@@ -135,21 +135,37 @@ class BankMatcher:
         """``{"file", "hash_matches", "error"}`` for a file or uploaded bytes (``name`` is what
         ``file`` says; default the path); read errors go into ``error``."""
         label = name if name is not None else str(source)
-        matches: list[dict[str, Any]] = []
         try:
-            for signal_type in signal_types_for(source, None):
-                matches += self._match_content(source, signal_type)
+            signals = file_signals(source)
         except InputError as exc:
             return {"file": label, "hash_matches": [], "error": _error(exc)}
-        matches.sort(key=lambda m: (m["distance"], m["signal_type"], m["signal_id"]))
-        return {"file": label, "hash_matches": matches, "error": None}
+        return {"file": label, "hash_matches": self.match_signals(signals), "error": None}
 
-    def _match_content(self, source: Path | bytes, signal_type: str) -> list[dict[str, Any]]:
+    def match_signals(self, signals: list[tuple[Signal, list[str] | None]]) -> list[dict[str, Any]]:
+        """Matches of a file's signals (:func:`file_signals`), closest first."""
+        matches: list[dict[str, Any]] = []
+        for signal, variants in signals:
+            matches += self.match_signal(signal, variants)
+        matches.sort(key=lambda m: (m["distance"], m["signal_type"], m["signal_id"]))
+        return matches
+
+
+def file_signals(source: Path | bytes) -> list[tuple[Signal, list[str] | None]]:
+    """Every signal of a file (with its variants, for PDQ's turns and flips), hashed once so
+    that each bank is matched without hashing the file again.
+
+    Raises:
+        InputError: the file cannot be hashed (unreadable, or no image, video or audio in it).
+    """
+    out: list[tuple[Signal, list[str] | None]] = []
+    for signal_type in signal_types_for(source, None):
         impl = hasher(signal_type)
         if isinstance(impl, Variants):
             values, quality = impl.variants(source)
-            return self.match_signal(Signal(impl.name, values[0], quality), values)
-        return self.match_signal(impl.hash(source))
+            out.append((Signal(impl.name, values[0], quality), values))
+        else:
+            out.append((impl.hash(source), None))
+    return out
 
 
 def _error(exc: SynthscopeError) -> dict[str, Any]:
