@@ -146,8 +146,8 @@ def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> D
         first = parts[0][1]
         return detector.finding(
             None,
-            f"{first.reason} (in all {n} windows of {span} s spread over the recording)",
-            zh=f"{first.reason_zh}（录音中均匀分布的 {n} 个 {span} 秒窗口均如此）",
+            f"{first.reason}, in all {n} windows of {span} s spread over the recording",
+            zh=f"{first.reason_zh}；录音中均匀分布的 {n} 个 {span} 秒窗口均如此",
             **evidence,
         )
     return detector.finding(sum(scores) / len(scores), **evidence)
