@@ -21,6 +21,7 @@ from synthscope.errors import InputError
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v"}
+ORIENTATION = 0x0112  # the EXIF tag that says how a picture is turned
 
 
 # Quantising to a colour table replaces the sensor noise and the fine spectrum the content
@@ -37,7 +38,6 @@ PALETTE_REASON = (
 # 30-minute recording took 1.8-2.6 GB each, and the public service accepts 50 MB uploads (an
 # hour and more of compressed speech).
 AUDIO_WINDOWS, AUDIO_WINDOW_S = 10, 30.0
-ORIENTATION = 0x0112  # the EXIF tag
 
 
 def whole_s() -> float:
