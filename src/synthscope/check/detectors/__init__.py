@@ -116,12 +116,11 @@ def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> D
     """One finding from a detector's findings on windows of a long recording: the mean of the
     window scores; time-stamped evidence (segments, timelines) in recording time; evidence that
     is the same in every window (a threshold) once, the rest per window under ``windows``."""
-    scored = [(start, f) for start, f in parts if f.score is not None]
-    scores = [float(f.score) for _, f in parts if f.score is not None]
+    scored = [f for _, f in parts if f.score is not None]
     shared = {
         key: value
-        for key, value in (scored[0][1].evidence.items() if scored else ())
-        if not isinstance(value, list) and all(f.evidence.get(key) == value for _, f in scored)
+        for key, value in (scored[0].evidence.items() if scored else ())
+        if not isinstance(value, list) and all(f.evidence.get(key) == value for f in scored)
     }
     windows: list[dict[str, Any]] = []
     timed: dict[str, list[dict[str, Any]]] = {}
@@ -150,7 +149,7 @@ def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> D
             zh=f"{first.reason_zh}；录音中均匀分布的 {n} 个 {span} 秒窗口均如此",
             **evidence,
         )
-    return detector.finding(sum(scores) / len(scores), **evidence)
+    return detector.finding(sum(float(f.score or 0.0) for f in scored) / len(scored), **evidence)
 
 
 def _shifted(entry: dict[str, Any], start: float) -> dict[str, Any]:

@@ -130,10 +130,14 @@ def _decode_audio(media: Media) -> tuple[Any, int]:
     try:
         samples, rate = soundfile.read(io.BytesIO(media.data), always_2d=True)
     except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise MediaError(
-            f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
-        ) from exc
+        raise _undecodable(media, exc) from exc
     return samples, int(rate)
+
+
+def _undecodable(media: Media, exc: Exception) -> MediaError:
+    return MediaError(
+        f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
+    )
 
 
 CUE_WINDOW_S = 4.0  # the cue is looked for in the first and last seconds of a recording
@@ -155,9 +159,7 @@ def _decode_ends(media: Media, seconds: float) -> tuple[Any, int]:
             f.seek(f.frames - span)
             return np.concatenate([head, f.read(span, always_2d=True)]), rate
     except (RuntimeError, soundfile.LibsndfileError) as exc:
-        raise MediaError(
-            f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
-        ) from exc
+        raise _undecodable(media, exc) from exc
 
 
 def _with_cue(media: Media) -> bytes:
