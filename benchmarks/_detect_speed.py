@@ -170,6 +170,24 @@ def make_1080p(path: Path, seconds: int = 60, fps: int = 25) -> None:
             out.mux(packet)
 
 
+def make_1080p_original(path: Path, seconds: int = 60, fps: int = 25) -> None:
+    """A 60 s 1080p H.264 clip at a camera-original bitrate (about 200 Mbit/s, 1.5 GB): noise
+    that moves every frame, at CRF 4 (cached at ``path``). ``check`` read such a file whole
+    before 2026-12-06 and peaked at 1.74 GB."""
+    import av
+
+    base = np.random.default_rng(1).integers(0, 255, (1080, 1920, 3), dtype=np.uint8)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "4"})
+        stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
+        for i in range(seconds * fps):
+            frame = av.VideoFrame.from_ndarray(np.roll(base, 7 * i, axis=1), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
 def _in_fresh_process(setup: str, statement: str, path: Path) -> tuple[float, float, str]:
     """Seconds of ``statement`` (Python; ``path`` is ``sys.argv[1]``; it sets ``out``) after
     ``setup`` in a fresh interpreter, its peak resident memory (MB) and ``out``.
@@ -313,6 +331,10 @@ def av_speed_rows(data: Path) -> list[Row]:
         make_1080p(clip)
     peak, spent = _peak_memory_mb(clip)  # synthetic: no faces, so decoding and sampling only
     face_peak, _ = _peak_memory_mb(data / "media/video/ffpp/fake/Face2Face-750_743.mp4")
+    original = Path(tempfile.gettempdir()) / "synthscope-bench-1080p-60s-original.mp4"
+    if not original.exists():
+        make_1080p_original(original)
+    original_s, original_peak = _check_process(original)  # the whole check, from the CLI
     return [
         (
             f"audio >= 50x real time (check's default audio detectors: {', '.join(default)}; "
@@ -330,8 +352,11 @@ def av_speed_rows(data: Path) -> list[Row]:
         (
             "peak memory checking a 60 s 1080p video < 1.5 GB",
             f"{peak:.0f} MB synthetic 60 s clip without faces ({60 / spent:.1f}x real time); "
-            f"{face_peak:.0f} MB on the 10 s 1080p FF++ Face2Face clip (faces scored)",
-            "met" if max(peak, face_peak) < 1536 else "MISSED",
+            f"{face_peak:.0f} MB on the 10 s 1080p FF++ Face2Face clip (faces scored); "
+            f"whole `synthscope check` of a camera-original-bitrate 60 s 1080p clip "
+            f"({original.stat().st_size / 1e6:.0f} MB file) {original_peak:.0f} MB, "
+            f"{original_s:.1f} s",
+            "met" if max(peak, face_peak, original_peak) < 1536 else "MISSED",
             "python benchmarks/detect.py",
         ),
     ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -87,7 +88,8 @@ def decoded_samples(media: Media) -> np.ndarray[Any, Any]:
         import soundfile
 
         try:
-            samples, _ = soundfile.read(io.BytesIO(media.data), dtype="float64", always_2d=True)
+            with media.stream() as handle:
+                samples, _ = soundfile.read(handle, dtype="float64", always_2d=True)
             return np.asarray(samples)
         except (RuntimeError, soundfile.LibsndfileError) as exc:
             raise _broken(media, exc) from exc
@@ -97,36 +99,42 @@ def decoded_samples(media: Media) -> np.ndarray[Any, Any]:
     return np.concatenate(chunks)
 
 
-def _open_av(media: Media) -> av.container.InputContainer:
+@contextmanager
+def open_container(media: Media) -> Iterator[av.container.InputContainer]:
+    """The file opened by PyAV (from memory or from disk); closed, with its stream, on exit.
+
+    Raises:
+        MediaError: FFmpeg cannot open it.
+    """
     import av
 
-    try:
-        return av.open(io.BytesIO(media.data), mode="r")
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise _broken(media, exc) from exc
+    with media.stream() as handle:
+        try:
+            container = av.open(handle, mode="r")
+        except (av.FFmpegError, ValueError, OSError) as exc:
+            raise _broken(media, exc) from exc
+        with container:
+            yield container
 
 
 def _frames(media: Media, kind: str) -> Iterator[Any]:
     import av
 
-    container = _open_av(media)
-    try:
-        streams = container.streams.video if kind == "video" else container.streams.audio
-        if not streams:
-            return
-        yield from container.decode(streams[0])
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise _broken(media, exc) from exc
-    finally:
-        container.close()
+    with open_container(media) as container:
+        try:
+            streams = container.streams.video if kind == "video" else container.streams.audio
+            if not streams:
+                return
+            yield from container.decode(streams[0])
+        except (av.FFmpegError, ValueError, OSError) as exc:
+            raise _broken(media, exc) from exc
 
 
 def probe(media: Media) -> StreamInfo:
     """Read the container header and check duration and frame count against the limits."""
     from synthscope.media import StreamInfo
 
-    container = _open_av(media)
-    try:
+    with open_container(media) as container:
         video = container.streams.video[0] if container.streams.video else None
         duration = (container.duration or 0) / 1_000_000
         frames = 0
@@ -141,8 +149,6 @@ def probe(media: Media) -> StreamInfo:
             has_video=video is not None,
             has_audio=bool(container.streams.audio),
         )
-    finally:
-        container.close()
     limits = media.limits
     if info.duration_s > limits.max_duration_s:
         raise _over(media, "seconds", info.duration_s, limits.max_duration_s)

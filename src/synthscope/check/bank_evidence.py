@@ -43,7 +43,8 @@ class BankEvidence:
         if not banks:
             return []
         try:
-            signals = file_signals(media.data)  # once, whatever the number of banks
+            # once, whatever the number of banks; a file left on disk is hashed from there
+            signals = file_signals(media.path if media.on_disk and media.path else media.data)
         except InputError:
             signals = []  # not hashable (text, PDF...): no bank matches it
         return [

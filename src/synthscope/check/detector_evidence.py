@@ -51,7 +51,7 @@ class DetectorEvidence:
         Raises:
             UsageError: an unknown detector name.
         """
-        loaded = Loaded(media.data, media.name)
+        loaded = Loaded.of_media(media)
         names = list(self.names) if self.names else default_names()
         return [self._finding(result) for result in detect(loaded, names)]
 

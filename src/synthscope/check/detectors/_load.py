@@ -11,12 +11,15 @@ import io
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.errors import InputError
+
+if TYPE_CHECKING:
+    from synthscope.media import Media
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac", ".opus"}
@@ -45,12 +48,53 @@ def whole_s() -> float:
     return AUDIO_WINDOWS * AUDIO_WINDOW_S
 
 
-class Loaded:
-    """One file, decoded on demand. Build it from a path or from bytes plus a name."""
+Source = bytes | Path  # a file's bytes, or the path of a file left on disk
 
-    def __init__(self, data: bytes, name: str = "") -> None:
-        self.data = data
+
+def open_source(source: Source) -> BinaryIO:
+    """A fresh binary stream over ``source``; the caller closes it."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
+class Loaded:
+    """One file, decoded on demand. Build it from a path or from bytes plus a name.
+
+    A large audio or video file opened from a path (see ``synthscope.media.STREAM_BYTES``) is not
+    read into memory: every decoder streams it from disk (``source`` is then its path)."""
+
+    def __init__(self, data: bytes | None, name: str = "", path: Path | None = None) -> None:
+        if data is None and path is None:
+            raise ValueError("Loaded needs the bytes or the path of a file")
+        self._data = data
+        self.path = path if data is None else None
         self.name = name
+
+    @property
+    def data(self) -> bytes:
+        """All the bytes (read from disk on first use for a file left there)."""
+        if self._data is None:
+            assert self.path is not None
+            self._data = self.path.read_bytes()
+        return self._data
+
+    @property
+    def source(self) -> Source:
+        """The bytes, or the path of the file when it was left on disk."""
+        if self._data is not None:
+            return self._data
+        assert self.path is not None
+        return self.path
+
+    def stream(self) -> BinaryIO:
+        """A fresh binary stream over the file; the caller closes it."""
+        return open_source(self.source)
+
+    @classmethod
+    def of_media(cls, media: Media) -> Loaded:
+        """The same file as ``media`` (left on disk when ``media`` left it there)."""
+        if media.on_disk and media.path is not None:
+            return cls(None, media.name, media.path)
+        return cls(media.data, media.name)
 
     @classmethod
     def of_audio(cls, samples: NDArray[np.float32], rate: int, name: str = "") -> Loaded:
@@ -67,8 +111,14 @@ class Loaded:
         Raises:
             InputError: the file cannot be read.
         """
+        from synthscope.media import STREAM_BYTES
+
         try:
-            return cls(Path(path).read_bytes(), str(path))
+            file = Path(path)
+            if file.stat().st_size > STREAM_BYTES and file.suffix.lower() not in IMAGE_SUFFIXES:
+                with file.open("rb"):  # readable now, not at the first decode
+                    return cls(None, str(path), file)
+            return cls(file.read_bytes(), str(path))
         except OSError as exc:
             raise InputError(
                 f"Cannot read {path}: {exc.strerror or exc}.", zh=f"无法读取 {path}。"
@@ -97,7 +147,8 @@ class Loaded:
     def _pil(self) -> Any:
         from PIL import Image
 
-        Image.open(io.BytesIO(self.data))  # the header names an image; decoding may still fail
+        with self.stream() as stream:
+            Image.open(stream)  # the header names an image; decoding may still fail
         return True
 
     def image(self) -> Any:
@@ -157,7 +208,8 @@ class Loaded:
     def _soundfile_info(self) -> Any:
         import soundfile
 
-        return soundfile.info(io.BytesIO(self.data))
+        with self.stream() as stream:
+            return soundfile.info(stream)
 
     def audio(self) -> tuple[NDArray[np.float32], int]:
         """Mono samples in [-1, 1] and the sample rate.
@@ -188,14 +240,14 @@ class Loaded:
 
     @cached_property
     def _audio_windows(self) -> list[tuple[float, Loaded]] | None:
-        seconds = self._try(lambda: _audio_seconds(self.data))
+        seconds = self._try(lambda: _audio_seconds(self.source))
         if seconds is None or seconds <= whole_s():
             return None
         starts = [float(t) for t in np.linspace(0.0, seconds - AUDIO_WINDOW_S, AUDIO_WINDOWS)]
-        cut = self._try(lambda: _soundfile_windows(self.data, starts))
+        cut = self._try(lambda: _soundfile_windows(self.source, starts))
         if cut is None:
             try:
-                cut = _av_windows(self.data, starts)
+                cut = _av_windows(self.source, starts)
             except Exception as exc:
                 raise self._bad("audio") from exc
         windows, rate = cut
@@ -216,12 +268,13 @@ class Loaded:
         import soundfile
 
         try:
-            samples, rate = soundfile.read(io.BytesIO(self.data), dtype="float32", always_2d=True)
+            with self.stream() as stream:
+                samples, rate = soundfile.read(stream, dtype="float32", always_2d=True)
             return samples.mean(axis=1).astype(np.float32), int(rate)
         except Exception:
             pass
         try:
-            return _av_audio(self.data)
+            return _av_audio(self.source)
         except Exception as exc:
             raise self._bad("audio") from exc
 
@@ -229,7 +282,7 @@ class Loaded:
     def _av_streams(self) -> tuple[bool, bool]:
         import av
 
-        with av.open(io.BytesIO(self.data), "r") as container:
+        with self.stream() as stream, av.open(stream, "r") as container:
             name = str(container.format.name)
             still = name == "image2" or name.endswith("_pipe")  # FFmpeg's single-image readers
             return bool(container.streams.video) and not still, bool(container.streams.audio)
@@ -242,13 +295,14 @@ class Loaded:
         """
         import av
 
-        try:
-            container = av.open(io.BytesIO(self.data), "r")
-            stream = container.streams.video[0]
-        except Exception as exc:
-            raise self._bad("video") from exc
-        stream.thread_type = "AUTO"
-        yield from _sampled(container, stream, every_s, limit)
+        with self.stream() as handle:
+            try:
+                container = av.open(handle, "r")
+                stream = container.streams.video[0]
+            except Exception as exc:
+                raise self._bad("video") from exc
+            stream.thread_type = "AUTO"
+            yield from _sampled(container, stream, every_s, limit)
 
     def _bad(self, what: str) -> InputError:
         name = self.name or "the input"
@@ -279,16 +333,17 @@ def _sampled(
         container.close()
 
 
-def _audio_seconds(data: bytes) -> float:
+def _audio_seconds(source: Source) -> float:
     """A recording's length from its header (soundfile's, else the container's)."""
     import soundfile
 
     try:
-        return float(soundfile.info(io.BytesIO(data)).duration)
+        with open_source(source) as handle:
+            return float(soundfile.info(handle).duration)
     except Exception:  # not a format libsndfile reads: ask FFmpeg
         import av
 
-        with av.open(io.BytesIO(data), "r") as container:
+        with open_source(source) as handle, av.open(handle, "r") as container:
             stream = container.streams.audio[0]
             if stream.duration is not None and stream.time_base is not None:
                 return float(stream.duration * stream.time_base)
@@ -297,14 +352,16 @@ def _audio_seconds(data: bytes) -> float:
             return float(container.duration) / 1e6
 
 
-def _soundfile_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
+def _soundfile_windows(
+    source: Source, starts: list[float]
+) -> tuple[list[NDArray[np.float32]], int]:
     """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), read by seeking.
 
     Not for MP3: libmpg123 resumes mid-stream without its bit reservoir, prints errors on the
     process's stderr and decodes the first milliseconds wrong; FFmpeg decodes it instead."""
     import soundfile
 
-    with soundfile.SoundFile(io.BytesIO(data)) as f:
+    with open_source(source) as handle, soundfile.SoundFile(handle) as f:
         if f.format in ("MP3", "MPEG"):  # soundfile names libsndfile's MPEG format MP3
             raise ValueError("MP3 is not cut by seeking")
         rate, windows = int(f.samplerate), []
@@ -315,12 +372,12 @@ def _soundfile_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[n
     return windows, rate
 
 
-def _av_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
+def _av_windows(source: Source, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
     """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), keeping only their
     samples while the stream is decoded from the start."""
     import av
 
-    with av.open(io.BytesIO(data), "r") as container:
+    with open_source(source) as handle, av.open(handle, "r") as container:
         stream = container.streams.audio[0]
         rate = int(stream.rate)
         bounds = [(int(t * rate), int(t * rate) + int(AUDIO_WINDOW_S * rate)) for t in starts]
@@ -343,10 +400,10 @@ def _av_windows(data: bytes, starts: list[float]) -> tuple[list[NDArray[np.float
     ], rate
 
 
-def _av_audio(data: bytes) -> tuple[NDArray[np.float32], int]:
+def _av_audio(source: Source) -> tuple[NDArray[np.float32], int]:
     import av
 
-    with av.open(io.BytesIO(data), "r") as container:
+    with open_source(source) as handle, av.open(handle, "r") as container:
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono")
         chunks = []

@@ -8,13 +8,13 @@ every face track, so a face before and after it is never taken for one person.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from synthscope.check.detectors._load import Source, open_source
 from synthscope.errors import InputError
 
 THUMB, CUT_LEVEL, MIN_GAP_S, TRACK_IOU, TRACK_GAP = (64, 36), 40.0, 0.2, 0.3, 2
@@ -40,12 +40,12 @@ def spacing(every_s: float, limit: int, seconds: float | None) -> float:
     return max(every_s, seconds / max(1, int(limit * UNIFORM_SHARE)))
 
 
-def video_seconds(data: bytes) -> float | None:
+def video_seconds(source: Source) -> float | None:
     """A video's length from its container (None when it does not say)."""
     import av
 
     try:
-        with av.open(io.BytesIO(data), "r") as container:
+        with open_source(source) as handle, av.open(handle, "r") as container:
             stream = container.streams.video[0]
             if stream.duration is not None and stream.time_base is not None:
                 return float(stream.duration * stream.time_base)
@@ -55,7 +55,7 @@ def video_seconds(data: bytes) -> float | None:
 
 
 def sample_frames(
-    data: bytes, name: str, every_s: float, limit: int, seconds: float | None = None
+    source: Source, name: str, every_s: float, limit: int, seconds: float | None = None
 ) -> Iterator[Sample]:
     """Frames about every ``every_s`` seconds and at each scene cut, at most ``limit``. With the
     video's length in ``seconds``, a cut gets its own sample only while enough of the limit is
@@ -67,21 +67,22 @@ def sample_frames(
     """
     import av
 
-    try:
-        container = av.open(io.BytesIO(data), "r")
-        stream = container.streams.video[0]
-    except Exception as exc:
-        label = name or "the input"
-        raise InputError(
-            f"{label} cannot be decoded as video.", zh=f"{label} 无法作为视频解码。"
-        ) from exc
-    stream.thread_type = "AUTO"
-    try:
-        yield from _walk(container.decode(stream), every_s, limit, seconds)
-    except Exception:  # a truncated tail ends the stream; earlier frames still count
-        return
-    finally:
-        container.close()
+    with open_source(source) as handle:
+        try:
+            container = av.open(handle, "r")
+            stream = container.streams.video[0]
+        except Exception as exc:
+            label = name or "the input"
+            raise InputError(
+                f"{label} cannot be decoded as video.", zh=f"{label} 无法作为视频解码。"
+            ) from exc
+        stream.thread_type = "AUTO"
+        try:
+            yield from _walk(container.decode(stream), every_s, limit, seconds)
+        except Exception:  # a truncated tail ends the stream; earlier frames still count
+            return
+        finally:
+            container.close()
 
 
 def _walk(

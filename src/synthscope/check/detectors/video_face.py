@@ -75,9 +75,9 @@ class VideoFaceDetector(Detector):
         rows: list[dict[str, Any]] = []
         crops: dict[tuple[int, int], np.ndarray] = {}
         # Spread over the whole video: a long one gets wider spacing, not just its first minutes.
-        seconds = video_seconds(media.data)
+        seconds = video_seconds(media.source)
         every = spacing(self.every_s, self.max_frames, seconds)
-        samples = sample_frames(media.data, media.name, every, self.max_frames, seconds)
+        samples = sample_frames(media.source, media.name, every, self.max_frames, seconds)
         for i, sample in enumerate(samples):
             if sample.cut:
                 open_ids.clear()

@@ -50,7 +50,8 @@ def hash_file(path: Path, signal_type: str | None = None, **options: Any) -> lis
         UsageError: an unknown signal type was asked for.
     """
     chosen = signal_types_for(path, signal_type)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as handle:  # in pieces: a video may be gigabytes
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     return [_hashed(path, name, digest, options) for name in chosen]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from synthscope.check.labels._image_xmp import ContainerError, _riff_chunks, riff_chunk
 
@@ -24,12 +24,12 @@ def _muxer(mime: str) -> str:
     return "webm" if mime == "video/webm" else "matroska"
 
 
-def container_read(data: bytes) -> str | None:
+def container_read(stream: BinaryIO) -> str | None:
     """The AIGC tag of an MP4/MOV/Matroska container (any case of the key)."""
     import av
 
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(stream) as container:
             tags = dict(container.metadata)
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise ContainerError(str(exc)) from exc
@@ -68,12 +68,23 @@ def _copy_packets(source: Any, target: Any, value: str) -> None:
         target.close()
 
 
-def wav_read(data: bytes) -> str | None:
-    """The body of a RIFF chunk ``AIGC`` in a WAV file."""
-    for kind, start, _end in _riff_chunks(data):
-        if kind == b"AIGC":
-            size = struct.unpack("<I", data[start + 4 : start + 8])[0]
-            return data[start + 8 : start + 8 + size].decode("utf-8", "replace").rstrip("\x00")
+def wav_read(stream: BinaryIO) -> str | None:
+    """The body of a RIFF chunk ``AIGC`` in a WAV file, found by reading only the chunk headers
+    (the chunk is often after the samples, at the end of a long recording)."""
+    header = stream.read(12)
+    if len(header) < 12:
+        return None
+    pos, end = 12, 8 + struct.unpack("<I", header[4:8])[0]
+    while pos + 8 <= end:
+        stream.seek(pos)
+        chunk = stream.read(8)
+        if len(chunk) < 8:
+            break
+        size = struct.unpack("<I", chunk[4:8])[0]
+        if chunk[:4] == b"AIGC":
+            body = stream.read(min(size, end - pos - 8))
+            return body.decode("utf-8", "replace").rstrip("\x00")
+        pos += 8 + size + (size & 1)
     return None
 
 
@@ -85,10 +96,10 @@ def wav_write(data: bytes, value: str) -> bytes:
     return b"RIFF" + struct.pack("<I", len(payload)) + payload
 
 
-def _mutagen_file(data: bytes) -> Any:
+def _mutagen_file(data: bytes | BinaryIO) -> Any:
     import mutagen
 
-    buffer = io.BytesIO(data)
+    buffer = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         loaded = mutagen.File(buffer)
     except mutagen.MutagenError as exc:
@@ -98,11 +109,11 @@ def _mutagen_file(data: bytes) -> Any:
     return loaded, buffer
 
 
-def tag_read(data: bytes) -> str | None:
+def tag_read(stream: BinaryIO) -> str | None:
     """TXXX:AIGC of an MP3, or the AIGC Vorbis comment of FLAC/Ogg."""
     from mutagen.id3 import ID3
 
-    loaded, _ = _mutagen_file(data)
+    loaded, _ = _mutagen_file(stream)
     tags = loaded.tags
     if tags is None:
         return None

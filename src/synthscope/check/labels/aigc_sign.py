@@ -57,11 +57,12 @@ def _packets(media: Media, digest: Any) -> None:
     from synthscope._decode import _broken
 
     try:
-        container: Any = av.open(io.BytesIO(media.data))
-        with container:
-            for packet in container.demux():
-                if packet.size:
-                    digest.update(bytes(packet))
+        with media.stream() as stream:
+            container: Any = av.open(stream)
+            with container:
+                for packet in container.demux():
+                    if packet.size:
+                        digest.update(bytes(packet))
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise _broken(media, exc) from exc
 

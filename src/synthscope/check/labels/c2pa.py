@@ -128,14 +128,15 @@ class C2paLabeler(Labeler[C2paSigning]):
         mime = _reader_mime(media)
         if mime is None:
             return _absent()
-        try:
-            reader = c2pa.Reader(mime, io.BytesIO(media.data), context=self._context())
-        except c2pa.C2paError as exc:
-            return _unreadable(exc)
-        with reader:
-            if not reader.is_embedded() or reader.get_remote_url():
-                return _remote(reader.get_remote_url())
-            return _finding(reader)
+        with media.stream() as stream:
+            try:
+                reader = c2pa.Reader(mime, stream, context=self._context())
+            except c2pa.C2paError as exc:
+                return _unreadable(exc)
+            with reader:
+                if not reader.is_embedded() or reader.get_remote_url():
+                    return _remote(reader.get_remote_url())
+                return _finding(reader)
 
     def apply(self, media: Media, label: C2paSigning) -> bytes:
         """The file with a signed manifest declaring ``c2pa.created`` by an AI system.

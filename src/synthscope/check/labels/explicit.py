@@ -151,7 +151,7 @@ def _decode_ends(media: Media, seconds: float) -> tuple[Any, int]:
 
     media.stream_info()  # duration and size limits before decoding
     try:
-        with soundfile.SoundFile(io.BytesIO(media.data)) as f:
+        with media.stream() as stream, soundfile.SoundFile(stream) as f:
             rate, span = int(f.samplerate), int(seconds * f.samplerate)
             if f.frames <= 2 * span:
                 return f.read(always_2d=True), rate

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from synthscope.check.findings import Claim, Finding
 from synthscope.check.labels import _av_meta, _doc_meta, _image_xmp, _xmp, aigc_sign
@@ -54,13 +54,23 @@ def _markdown_write(media: Media, value: str) -> bytes:
     return _doc_meta.markdown_write(media.data.decode("utf-8"), value).encode("utf-8")
 
 
+def _streamed(read: Callable[[BinaryIO], str | None]) -> Read:
+    """A reader of ``read``'s stream over the file (left on disk when it is large)."""
+
+    def run(media: Media) -> str | None:
+        with media.stream() as stream:
+            return read(stream)
+
+    return run
+
+
 _HANDLERS: dict[str, tuple[Read, Write]] = {
     **{family: _xmp_pair(family) for family in ("jpeg", "png", "webp", "tiff", "gif")},
     "isobmff": (
-        lambda m: _av_meta.container_read(m.data),
+        _streamed(_av_meta.container_read),
         lambda m, v: _av_meta.container_write(m.data, v, m.mime),
     ),
-    "wav": (lambda m: _av_meta.wav_read(m.data), lambda m, v: _av_meta.wav_write(m.data, v)),
+    "wav": (_streamed(_av_meta.wav_read), lambda m, v: _av_meta.wav_write(m.data, v)),
     "ooxml": (
         lambda m: _doc_meta.ooxml_read(m.data),
         lambda m, v: _doc_meta.ooxml_write(m.data, v, m.limits.max_bytes),
@@ -70,7 +80,7 @@ _HANDLERS: dict[str, tuple[Read, Write]] = {
 _HANDLERS["matroska"] = _HANDLERS["isobmff"]
 for _family in ("mp3", "flac", "ogg"):
     _HANDLERS[_family] = (
-        lambda m: _av_meta.tag_read(m.data),
+        _streamed(_av_meta.tag_read),
         lambda m, v: _av_meta.tag_write(m.data, v),
     )
 
