@@ -58,6 +58,22 @@ def test_sqlite_uses_wal(tmp_path) -> None:  # type: ignore[no-untyped-def]
     store.close()
 
 
+def test_sqlite_scans_use_a_small_cache_and_file_sorters_then_restore(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
+
+    def pragmas(conn) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        return cache, conn.exec_driver_sql("PRAGMA temp_store").scalar_one()
+
+    with store.reading() as conn:
+        usual = pragmas(conn)
+    with store.scanning() as conn:
+        assert pragmas(conn) == (-2048, 1)  # 1: FILE
+    with store.reading() as conn:  # the pool hands the same connection back
+        assert pragmas(conn) == usual == (-65536, 2)  # 2: MEMORY
+    store.close()
+
+
 def test_new_sqlite_file_gets_large_pages_and_old_files_keep_theirs(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import sqlite3
 

@@ -10,7 +10,14 @@ from sqlalchemy import Connection, Engine
 from synthscope.store import service_models as _service_models  # noqa: F401  (registers tables)
 from synthscope.store.db import make_engine, migrate, storage_errors
 
-SCAN_CACHE_KIB = -16384  # 16 MiB (negative: KiB, as SQLite reads it)
+# A scan's page cache: SQLite's default 2 MiB (negative: KiB, as SQLite reads it). Pages read once
+# gain nothing from staying in memory; the report's cube query (a GROUP BY over a million items)
+# ran in 1.2 s at 2 MiB, 1.3 s at 16 MiB.
+SCAN_CACHE_KIB = -2048
+# The GROUP BY sorters of a scan in temporary files (the OS page cache holds them) rather than in
+# SQLite's in-memory temporary database, which made the same cube query take 2.2 s instead of
+# 1.2 s (and the observation-range query 1.6 s instead of 0.7 s) on a million items.
+SCAN_TEMP_STORE = "FILE"
 
 
 class Store:
@@ -61,11 +68,14 @@ class Store:
                 yield conn
                 return
             before = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            temp = int(conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
             conn.exec_driver_sql(f"PRAGMA cache_size={SCAN_CACHE_KIB}")
+            conn.exec_driver_sql(f"PRAGMA temp_store={SCAN_TEMP_STORE}")
             try:
                 yield conn
             finally:
                 conn.exec_driver_sql(f"PRAGMA cache_size={before}")
+                conn.exec_driver_sql(f"PRAGMA temp_store={temp}")
                 conn.exec_driver_sql("PRAGMA shrink_memory")
 
     def trim(self) -> None:
