@@ -82,16 +82,28 @@ def _assignments() -> tuple[list[str], list[str]]:
     return sets, changed
 
 
-@lru_cache(maxsize=64)
-def statement(nulls: frozenset[str] = frozenset()) -> str:
-    """The upsert for rows of ``("id", *ITEM_COLUMNS)`` less the columns in ``nulls``, which are
-    NULL in every row of the batch (``updated_at`` of a new row is ``now``).
+def literal(value: str | int | None) -> str:
+    """``value`` as an SQL literal (text quoted, quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("'", "''") + "'"
 
-    A NULL written into the statement costs nothing per row, whereas the sqlite3 module looks up
-    an adapter for every ``None`` it binds (about 0.4 µs each, a second per million-row import).
+
+@lru_cache(maxsize=64)
+def statement(nulls: frozenset[str] = frozenset(), fixed: tuple[tuple[str, str], ...] = ()) -> str:
+    """The upsert for rows of ``("id", *ITEM_COLUMNS)`` less the columns in ``nulls``, which are
+    NULL in every row of the batch, and less the columns of ``fixed`` (column, SQL literal), which
+    hold that one value in every row (``updated_at`` of a new row is ``now``).
+
+    A value written into the statement costs nothing per row, whereas the sqlite3 module binds
+    every parameter of every row (and looks up an adapter for every ``None``, about 0.4 µs each,
+    a second per million-row import).
     """
     columns = ("id", *ITEM_COLUMNS)
-    values = ", ".join("NULL" if c in nulls else "?" for c in columns)
+    given = dict(fixed)
+    values = ", ".join("NULL" if c in nulls else given.get(c, "?") for c in columns)
     sets, changed = _assignments()
     return (
         f"INSERT INTO items ({', '.join(columns)}) VALUES ({values}) "

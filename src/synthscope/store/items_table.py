@@ -103,9 +103,9 @@ def _with_snapshots(
     # In table order, as the row path writes them: reports that resample rows (bootstrap
     # intervals) read snapshots in the order they were first written.
     absent = _all_null(table, METRICS)
-    snapshots = _snapshot_rows(table, ids, observed_at, run_id, absent)
+    snapshots = _snapshot_rows(table, ids, absent)
     if snapshots:
-        _bulk.upsert_snapshots(conn, snapshots, absent=absent)
+        _bulk.upsert_batch_snapshots(conn, snapshots, observed_at, run_id, absent=absent)
     counts.snapshots = len(snapshots)
     return counts
 
@@ -127,9 +127,19 @@ def _merge_sqlite(
     first = _bulk.next_item_id(conn)
     n = len(table)
     nulls = _all_null(table, _PLAIN)
-    columns = _columns(conn, table, observed_at, source, now, skip=nulls)
+    # The same in every row of the batch: written into the statement, not bound per row.
+    stamp = _sqlite_upsert.literal(_bulk.stored_time(conn, now))
+    fixed = (
+        ("sources", _sqlite_upsert.literal(_bulk.json_text([source]))),
+        ("observed_at", _sqlite_upsert.literal(_bulk.stored_time(conn, observed_at))),
+        ("first_seen_at", stamp),
+        ("updated_at", stamp),
+    )
+    skip = nulls | {column for column, _ in fixed}
+    columns = _columns(conn, table, observed_at, source, now, skip=skip)
     rows = list(zip(range(first, first + n), *columns, strict=True))
-    written = int(conn.exec_driver_sql(_sqlite_upsert.statement(nulls), rows).rowcount)
+    sql = _sqlite_upsert.statement(nulls, fixed)
+    written = int(conn.exec_driver_sql(sql, rows).rowcount)
     ids = list(range(first, first + n))
     new = int(
         conn.exec_driver_sql("SELECT COUNT(*) FROM items WHERE id >= ?", (first,)).scalar_one()
@@ -209,21 +219,15 @@ def _all_null(table: pl.DataFrame, names: Iterable[str]) -> frozenset[str]:
 
 
 def _snapshot_rows(
-    table: pl.DataFrame,
-    ids: Sequence[int],
-    observed_at: datetime,
-    run_id: int | None,
-    absent: frozenset[str],
+    table: pl.DataFrame, ids: Sequence[int], absent: frozenset[str]
 ) -> list[tuple[Any, ...]]:
-    """One snapshot per row that has at least one count, less the ``absent`` metrics."""
+    """``(item_id, *metrics)`` of each row that has at least one count, less the ``absent``
+    metrics."""
     counted = table.select(pl.any_horizontal(pl.col(METRICS).is_not_null())).to_series()
     kept = table.with_columns(item_id=pl.Series(ids, dtype=pl.Int64)).filter(counted)
-    n = len(kept)
     return list(
         zip(
             kept["item_id"].to_list(),
-            repeat(observed_at, n),
-            repeat(run_id, n),
             *(kept[m].to_list() for m in METRICS if m not in absent),
             strict=True,
         )
