@@ -20,9 +20,11 @@ RATE = 16000
 
 @pytest.fixture(autouse=True)
 def small_windows(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 3 windows of 3 s: recordings up to 9 s are scored whole
+    # Windows of 3 s: recordings up to 9 s are scored whole; at most 3 windows (so the 20 s
+    # recordings here get 3 windows spread over them; tests of tiling raise the limit)
     monkeypatch.setattr(_load, "AUDIO_WINDOWS", 3)
     monkeypatch.setattr(_load, "AUDIO_WINDOW_S", 3.0)
+    monkeypatch.setattr(_load, "MAX_AUDIO_WINDOWS", 3)
 
 
 def _wav(samples: np.ndarray, rate: int = RATE) -> bytes:
@@ -98,7 +100,13 @@ def test_a_long_recording_is_scored_on_its_windows_in_recording_time() -> None:
         assert [w["start_s"] for w in windows] == [0.0, 8.5, 17.0]
         scores = [w["score"] for w in windows if w["score"] is not None]
         assert scores and finding["score"] == pytest.approx(np.mean(scores), abs=1e-4)
-        assert evidence["long_recording"] == {"windows": 3, "window_s": 3.0, "whole_up_to_s": 9.0}
+        assert evidence["long_recording"] == {
+            "windows": 3,
+            "window_s": 3.0,
+            "whole_up_to_s": 9.0,
+            "covers_all": False,
+            "recording_s": 20.0,
+        }
         assert "threshold" in evidence  # the same in every window: kept once
         starts = [s["start_s"] for s in evidence["segments"]]
         assert max(starts) >= 17.0 and starts == sorted(starts)  # recording time, in order
@@ -110,3 +118,76 @@ def test_a_long_silent_recording_says_why_there_is_no_score() -> None:
     assert finding["score"] is None
     assert "3 windows of 3 s" in finding["reason"]
     assert "3 个 3 秒窗口" in finding["reason_zh"]
+
+
+def test_window_starts_tile_the_recording_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_load, "MAX_AUDIO_WINDOWS", 7)
+    # back to back, the last one ending at the end (overlapping the one before)
+    assert _load.window_starts(20.0) == [0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 17.0]
+    assert _load.window_starts(21.0) == [0.0, 3.0, 6.0, 9.0, 12.0, 15.0, 18.0]
+    # past the limit: that many, spread from start to end
+    assert _load.window_starts(30.0) == pytest.approx([4.5 * i for i in range(7)])
+
+
+@pytest.mark.parametrize(
+    ("fmt", "codec", "name"),
+    [("wav", None, "a.wav"), ("mp3", "mp3", "a.mp3"), ("adts", "aac", "a.aac")],
+)
+def test_tiled_windows_cover_every_sample_once_decoded_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch, fmt: str, codec: str | None, name: str
+) -> None:
+    monkeypatch.setattr(_load, "MAX_AUDIO_WINDOWS", 120)
+    x = speech_samples(20.0, seed=3)
+    data = _wav(x) if codec is None else _encoded(x, fmt, codec)
+    whole, rate = Loaded(data, name).audio()
+    windows = Loaded(data, name).audio_windows()
+    assert windows is not None and windows.tiled and len(windows) == 7
+    got = list(windows)
+    starts = [start for start, _ in got]
+    # the last ends at the end the header states (ADTS overstates it a little)
+    assert starts[:-1] == [0.0, 3.0, 6.0, 9.0, 12.0, 15.0]
+    assert starts[-1] == pytest.approx(windows.seconds - 3.0) and 17.0 <= starts[-1] < 18.0
+    covered = np.zeros(len(whole), bool)
+    for start, part in got:
+        samples, part_rate = part.audio()
+        at = int(start * rate)
+        expected = whole[at : at + 3 * rate]
+        assert part_rate == rate and len(samples) == len(expected)
+        assert np.allclose(samples, expected, atol=1e-4)
+        covered[at : at + len(samples)] = True
+    assert covered[: int(19.9 * rate)].all()  # headers may round the very end
+
+
+def test_a_tiled_recording_says_it_was_heard_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_load, "MAX_AUDIO_WINDOWS", 120)
+    media = Loaded(_wav(speech_samples(20.0, seed=2)), "talk.wav")
+    (finding,) = detect(media, ["spectro-cnn"])
+    analysed = finding["evidence"]["long_recording"]
+    assert analysed["covers_all"] and analysed["windows"] == 7
+    assert [w["start_s"] for w in finding["evidence"]["windows"]][-1] == 17.0
+
+
+def test_windows_are_decoded_once_for_all_detectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[str] = []
+    of_audio = _load.Loaded.of_audio.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[Loaded], samples: np.ndarray, rate: int, name: str = "") -> Loaded:
+        made.append(name)
+        return of_audio(cls, samples, rate, name)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_load.Loaded, "of_audio", classmethod(counted))
+    media = Loaded(_wav(speech_samples(20.0, seed=2)), "talk.wav")
+    findings = detect(media, ["lfcc-gmm", "spectro-cnn", "vocoder-trace"])
+    assert len(findings) == 3 and len(made) == 3  # three windows, each decoded once
+
+
+def test_a_recording_whose_tail_breaks_keeps_the_windows_before(tmp_path: object) -> None:
+    data = _encoded(speech_samples(20.0, seed=4), "mp3", "mp3")
+    cut = data[: int(len(data) * 0.6)]  # about 12 s of 20 left, the header still says 20
+    windows = Loaded(cut, "cut.mp3").audio_windows()
+    if windows is None:  # the length came from the bytes present: nothing long to test
+        pytest.skip("the cut file's length is read from its frames")
+    got = list(windows)
+    assert 1 <= len(got) <= len(windows)
+    (finding,) = detect(Loaded(cut, "cut.mp3"), ["spectro-cnn"])
+    assert finding["evidence"]["long_recording"]["windows"] == len(got)

@@ -72,13 +72,10 @@ def detect(media: Loaded, names: list[str] | None = None) -> list[dict[str, Any]
         UsageError: an unknown detector name.
     """
     classes = [detector_class(n) for n in (names or detector_names())]
-    findings = []
-    for cls in classes:
-        if media.kind not in cls.kinds:
-            continue
-        run = _run_audio if media.kind == "audio" else _run
-        findings.append(run(_instance(cls), media).to_dict())
-    return findings
+    detectors = [_instance(cls) for cls in classes if media.kind in cls.kinds]
+    if media.kind == "audio":
+        return [finding.to_dict() for finding in _run_audio(detectors, media)]
+    return [_run(detector, media).to_dict() for detector in detectors]
 
 
 _INSTANCES: dict[type[Detector], Detector] = {}
@@ -98,21 +95,29 @@ def _run(detector: Detector, media: Loaded) -> DetectorFinding:
         return detector.finding(None, str(exc), zh=exc.localized("zh"))
 
 
-def _run_audio(detector: Detector, media: Loaded) -> DetectorFinding:
-    """A recording scored whole, or a long one on windows spread over it (``_load``)."""
+def _run_audio(detectors: list[Detector], media: Loaded) -> list[DetectorFinding]:
+    """A recording scored whole, or a long one window by window (``_load.AudioWindows``): each
+    window is decoded once, scored by every detector and let go, so memory does not grow with
+    the recording's length."""
     try:
         windows = media.audio_windows()
+        if windows is None:
+            return [_run(detector, media) for detector in detectors]
+        parts: list[list[tuple[float, DetectorFinding]]] = [[] for _ in detectors]
+        for start, window in windows:
+            for detector, found in zip(detectors, parts, strict=True):
+                found.append((start, _run(detector, window)))
     except InputError as exc:
-        return detector.finding(None, str(exc), zh=exc.localized("zh"))
-    if windows is None:
-        return _run(detector, media)
-    return _merged(detector, [(start, _run(detector, part)) for start, part in windows])
+        return [detector.finding(None, str(exc), zh=exc.localized("zh")) for detector in detectors]
+    return [_merged(d, found, windows) for d, found in zip(detectors, parts, strict=True)]
 
 
 _TIMES = ("start_s", "end_s", "start", "end")
 
 
-def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> DetectorFinding:
+def _merged(
+    detector: Detector, parts: list[tuple[float, DetectorFinding]], plan: _load.AudioWindows
+) -> DetectorFinding:
     """One finding from a detector's findings on windows of a long recording: the mean of the
     window scores; time-stamped evidence (segments, timelines) in recording time; evidence that
     is the same in every window (a threshold) once, the rest per window under ``windows``."""
@@ -139,14 +144,28 @@ def _merged(detector: Detector, parts: list[tuple[float, DetectorFinding]]) -> D
                 window[key] = value
         windows.append(window)
     n, span = len(parts), f"{_load.AUDIO_WINDOW_S:g}"
-    analysed = {"windows": n, "window_s": _load.AUDIO_WINDOW_S, "whole_up_to_s": _load.whole_s()}
+    analysed = {
+        "windows": n,
+        "window_s": _load.AUDIO_WINDOW_S,
+        "whole_up_to_s": _load.whole_s(),
+        "covers_all": plan.tiled and n == len(plan),
+        "recording_s": round(plan.seconds, 2),
+    }
     evidence = {**shared, **timed, "windows": windows, "long_recording": analysed}
     if not scored:
         first = parts[0][1]
+        how = (
+            ("covering the recording", "覆盖整段录音")
+            if plan.tiled
+            else (
+                "spread over the recording",
+                "均匀分布于录音中",
+            )
+        )
         return detector.finding(
             None,
-            f"{first.reason}, in all {n} windows of {span} s spread over the recording",
-            zh=f"{first.reason_zh}；录音中均匀分布的 {n} 个 {span} 秒窗口均如此",
+            f"{first.reason}, in all {n} windows of {span} s {how[0]}",
+            zh=f"{first.reason_zh}；{how[1]}的 {n} 个 {span} 秒窗口均如此",
             **evidence,
         )
     return detector.finding(sum(float(f.score or 0.0) for f in scored) / len(scored), **evidence)

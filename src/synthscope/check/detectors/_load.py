@@ -36,16 +36,71 @@ PALETTE_REASON = (
 )
 
 
-# A recording longer than whole_s() is scored on AUDIO_WINDOWS windows of AUDIO_WINDOW_S
-# spread evenly over it, each decoded on its own: the audio detectors' features of a whole
+# A recording longer than whole_s() (AUDIO_WINDOWS windows) is scored on windows of
+# AUDIO_WINDOW_S, decoded and scored one at a time: the audio detectors' features of a whole
 # 30-minute recording took 1.8-2.6 GB each, and the public service accepts 50 MB uploads (an
-# hour and more of compressed speech).
-AUDIO_WINDOWS, AUDIO_WINDOW_S = 10, 30.0
+# hour and more of compressed speech). Up to MAX_AUDIO_WINDOWS windows tile the whole recording
+# (an hour); a longer one gets that many, spread evenly from its start to its end.
+AUDIO_WINDOWS, AUDIO_WINDOW_S, MAX_AUDIO_WINDOWS = 10, 30.0, 120
 
 
 def whole_s() -> float:
-    """The longest recording scored whole: as long as all the windows together."""
+    """The longest recording scored whole: as long as AUDIO_WINDOWS windows together."""
     return AUDIO_WINDOWS * AUDIO_WINDOW_S
+
+
+def window_starts(seconds: float) -> list[float]:
+    """Where the windows of a recording of ``seconds`` start: back to back from 0, the last one
+    ending at the end (it overlaps the one before); or, past MAX_AUDIO_WINDOWS windows, that
+    many spread evenly from the start to the end."""
+    span = AUDIO_WINDOW_S
+    needed = int(np.ceil(seconds / span - 1e-9))
+    if needed > MAX_AUDIO_WINDOWS:
+        return [float(t) for t in np.linspace(0.0, seconds - span, MAX_AUDIO_WINDOWS)]
+    return [i * span for i in range(needed - 1)] + [max(0.0, seconds - span)]
+
+
+class AudioWindows:
+    """The windows of a long recording, decoded one at a time as they are iterated (each as a
+    Loaded holding only its own samples), so the whole recording is never held."""
+
+    def __init__(self, owner: Loaded, seconds: float) -> None:
+        self.owner, self.seconds = owner, seconds
+        self.starts = window_starts(seconds)
+        self.tiled = seconds <= MAX_AUDIO_WINDOWS * AUDIO_WINDOW_S + 1e-6  # back to back
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[tuple[float, Loaded]]:
+        """(start in seconds, the window) in order.
+
+        Raises:
+            InputError: the audio cannot be decoded (before any window; a tail that breaks
+                later ends the windows early).
+        """
+        owner, name = self.owner, self.owner.name
+        cut = _soundfile_windows(owner.source, self.starts)
+        try:
+            first = next(cut, None)
+        except Exception:  # not a libsndfile format, or MP3: FFmpeg decodes from the start
+            cut, first = _av_windows(owner.source, self.starts), None
+            try:
+                first = next(cut, None)
+            except Exception as exc:
+                raise owner._bad("audio") from exc
+        if first is None:
+            raise owner._bad("audio")
+        window: Window | None = first
+        for start in self.starts:
+            if window is None:
+                return
+            x, rate = window
+            yield start, Loaded.of_audio(x, rate, f"{name}@{start:.0f}s")
+            try:
+                window = next(cut, None)
+            except Exception:  # a broken tail: the windows so far stand
+                return
 
 
 Source = bytes | Path  # a file's bytes, or the path of a file left on disk
@@ -227,34 +282,18 @@ class Loaded:
         """
         return self._audio_16k
 
-    def audio_windows(self) -> list[tuple[float, Loaded]] | None:
+    def audio_windows(self) -> AudioWindows | None:
         """None for a recording of at most ``whole_s()`` (or of unknown length): it is scored
-        whole. For a longer one, AUDIO_WINDOWS windows of AUDIO_WINDOW_S from its start to its
-        end, evenly spaced, as (start in seconds, the window's samples as a Loaded), decoded
-        without holding the whole recording.
-
-        Raises:
-            InputError: no decodable audio.
-        """
+        whole. For a longer one, its windows (see :func:`window_starts`), decoded as they are
+        iterated, as (start in seconds, the window's samples as a Loaded)."""
         return self._audio_windows
 
     @cached_property
-    def _audio_windows(self) -> list[tuple[float, Loaded]] | None:
+    def _audio_windows(self) -> AudioWindows | None:
         seconds = self._try(lambda: _audio_seconds(self.source))
         if seconds is None or seconds <= whole_s():
             return None
-        starts = [float(t) for t in np.linspace(0.0, seconds - AUDIO_WINDOW_S, AUDIO_WINDOWS)]
-        cut = self._try(lambda: _soundfile_windows(self.source, starts))
-        if cut is None:
-            try:
-                cut = _av_windows(self.source, starts)
-            except Exception as exc:
-                raise self._bad("audio") from exc
-        windows, rate = cut
-        return [
-            (start, Loaded.of_audio(x, rate, f"{self.name}@{start:.0f}s"))
-            for start, x in zip(starts, windows, strict=True)
-        ]
+        return AudioWindows(self, seconds)
 
     @cached_property
     def _audio_16k(self) -> NDArray[np.float64]:
@@ -352,10 +391,12 @@ def _audio_seconds(source: Source) -> float:
             return float(container.duration) / 1e6
 
 
-def _soundfile_windows(
-    source: Source, starts: list[float]
-) -> tuple[list[NDArray[np.float32]], int]:
-    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), read by seeking.
+Window = tuple[NDArray[np.float32], int]  # mono samples and their rate
+
+
+def _soundfile_windows(source: Source, starts: list[float]) -> Iterator[Window]:
+    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), read by seeking, one
+    at a time.
 
     Not for MP3: libmpg123 resumes mid-stream without its bit reservoir, prints errors on the
     process's stderr and decodes the first milliseconds wrong; FFmpeg decodes it instead."""
@@ -364,17 +405,22 @@ def _soundfile_windows(
     with open_source(source) as handle, soundfile.SoundFile(handle) as f:
         if f.format in ("MP3", "MPEG"):  # soundfile names libsndfile's MPEG format MP3
             raise ValueError("MP3 is not cut by seeking")
-        rate, windows = int(f.samplerate), []
+        rate = int(f.samplerate)
         for start in starts:
             f.seek(int(start * rate))
             x = f.read(int(AUDIO_WINDOW_S * rate), dtype="float32", always_2d=True)
-            windows.append(x.mean(axis=1).astype(np.float32))
-    return windows, rate
+            yield x.mean(axis=1).astype(np.float32), rate
 
 
-def _av_windows(source: Source, starts: list[float]) -> tuple[list[NDArray[np.float32]], int]:
-    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds), keeping only their
-    samples while the stream is decoded from the start."""
+def _av_windows(source: Source, starts: list[float]) -> Iterator[Window]:
+    """Mono float32 windows of AUDIO_WINDOW_S from ``starts`` (seconds, ascending), each yielded
+    as soon as the stream, decoded from the start, has passed its end (only the samples of the
+    windows not yet yielded are kept). A stream that breaks after the first window ends them.
+
+    Raises:
+        ValueError: no audio frame before the first window was complete.
+        whatever FFmpeg raised, before the first window was complete.
+    """
     import av
 
     with open_source(source) as handle, av.open(handle, "r") as container:
@@ -383,21 +429,37 @@ def _av_windows(source: Source, starts: list[float]) -> tuple[list[NDArray[np.fl
         bounds = [(int(t * rate), int(t * rate) + int(AUDIO_WINDOW_S * rate)) for t in starts]
         parts: list[list[NDArray[np.float32]]] = [[] for _ in starts]
         resampler = av.AudioResampler(format="flt", layout="mono")
-        at = 0
-        for frame in container.decode(stream):
+        at, done = 0, 0
+        frames = container.decode(stream)
+        while done < len(bounds):
+            try:
+                frame = next(frames, None)
+            except Exception:
+                if done == 0:
+                    raise
+                return  # a broken tail: the windows so far stand
+            if frame is None:
+                break
             for out in resampler.resample(frame):
                 x = out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
-                for part, (lo, hi) in zip(parts, bounds, strict=True):
-                    if lo < at + len(x) and at < hi:
-                        part.append(x[max(lo - at, 0) : min(hi, at + len(x)) - at])
+                for index in range(done, len(bounds)):
+                    lo, hi = bounds[index]
+                    if lo >= at + len(x):
+                        break  # later windows start later still
+                    if at < hi:
+                        parts[index].append(x[max(lo - at, 0) : min(hi, at + len(x)) - at])
                 at += len(x)
-            if at >= bounds[-1][1]:
-                break
-    if not any(parts):
-        raise ValueError("no audio frames")
-    return [
-        np.concatenate(p).astype(np.float32) if p else np.zeros(0, np.float32) for p in parts
-    ], rate
+            while done < len(bounds) and at >= bounds[done][1]:
+                yield _joined(parts[done]), rate
+                parts[done], done = [], done + 1
+        if done == 0 and not any(parts):
+            raise ValueError("no audio frames")
+        for part in parts[done:]:  # the stream ended before these windows did
+            yield _joined(part), rate
+
+
+def _joined(part: list[NDArray[np.float32]]) -> NDArray[np.float32]:
+    return np.concatenate(part).astype(np.float32) if part else np.zeros(0, np.float32)
 
 
 def _av_audio(source: Source) -> tuple[NDArray[np.float32], int]:
