@@ -74,15 +74,37 @@ class DetectorEvidence:
             "inconclusive": "检测器 {n} 得分 {s:.2f}：无法判断（{lo:.1f}-{hi:.1f} 区间）。",
         }[claim]
         args = {"n": name, "s": score, "lo": self.low, "hi": self.high}
+        where_en, where_zh = _window_note(result["evidence"])
         return Finding(
             f"detector:{name}",
             claim,
             "detectors",
             [result],
-            reason=en.format(**args),
-            reason_zh=zh.format(**args),
+            reason=en.format(**args) + where_en,
+            reason_zh=zh.format(**args) + where_zh,
             score=float(score),
         )
+
+
+def _window_note(evidence: dict[str, Any]) -> tuple[str, str]:
+    """For a long recording scored window by window: which window the score is, and the mean."""
+    window = evidence.get("highest_window")
+    if not isinstance(window, dict):
+        return "", ""
+    span = f"{_clock(window['start_s'])}-{_clock(window['end_s'])}"
+    mean = evidence.get("mean_score")
+    return (
+        f" The score is its most suspicious window of the recording, {span} "
+        f"(mean over all {evidence['long_recording']['windows']} windows {mean:.2f}).",
+        f"该得分来自录音中最可疑的窗口 {span}"
+        f"（全部 {evidence['long_recording']['windows']} 个窗口的平均分 {mean:.2f}）。",
+    )
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _advisory(result: dict[str, Any], score: float) -> Finding:
