@@ -36,12 +36,23 @@ PALETTE_REASON = (
 )
 
 
-# A recording longer than whole_s() (AUDIO_WINDOWS windows) is scored on windows of
-# AUDIO_WINDOW_S, decoded and scored one at a time: the audio detectors' features of a whole
-# 30-minute recording took 1.8-2.6 GB each, and the public service accepts 50 MB uploads (an
-# hour and more of compressed speech). Up to MAX_AUDIO_WINDOWS windows tile the whole recording
-# (an hour); a longer one gets that many, spread evenly from its start to its end.
-AUDIO_WINDOWS, AUDIO_WINDOW_S, MAX_AUDIO_WINDOWS = 10, 30.0, 120
+# A recording longer than whole_s() (AUDIO_WINDOWS windows: one) is scored on windows of
+# AUDIO_WINDOW_S, decoded and scored one at a time, and its score is its most suspicious
+# window's: scored whole, a 4.5-minute recording with 30 s of synthetic speech spliced in
+# averaged the stretch away ("no sign of synthesis"). Windows also bound memory: the audio
+# detectors' features of a whole 30-minute recording took 1.8-2.6 GB each, and the public
+# service accepts 50 MB uploads (an hour and more of compressed speech). Up to
+# MAX_AUDIO_WINDOWS windows, each starting half a window after the one before, cover the whole
+# recording (an hour); a longer one gets that many, spread evenly from its start to its end.
+# Half-overlapping, so a stretch of up to half a window lies whole in one of them: back to back,
+# 30 s spliced across a window boundary scored 0.50 in either half (inconclusive) instead of 0.92.
+AUDIO_WINDOWS, AUDIO_WINDOW_S, MAX_AUDIO_WINDOWS = 1, 30.0, 240
+
+
+def _needed(seconds: float) -> int:
+    """How many half-overlapping windows cover a recording of ``seconds``."""
+    hop = AUDIO_WINDOW_S / 2
+    return 1 + max(0, int(np.ceil((seconds - AUDIO_WINDOW_S) / hop - 1e-9)))
 
 
 def whole_s() -> float:
@@ -50,14 +61,13 @@ def whole_s() -> float:
 
 
 def window_starts(seconds: float) -> list[float]:
-    """Where the windows of a recording of ``seconds`` start: back to back from 0, the last one
-    ending at the end (it overlaps the one before); or, past MAX_AUDIO_WINDOWS windows, that
-    many spread evenly from the start to the end."""
-    span = AUDIO_WINDOW_S
-    needed = int(np.ceil(seconds / span - 1e-9))
+    """Where the windows of a recording of ``seconds`` start: every half window from 0, the last
+    one ending at the end; or, past MAX_AUDIO_WINDOWS windows, that many spread evenly from the
+    start to the end."""
+    span, needed = AUDIO_WINDOW_S, _needed(seconds)
     if needed > MAX_AUDIO_WINDOWS:
         return [float(t) for t in np.linspace(0.0, seconds - span, MAX_AUDIO_WINDOWS)]
-    return [i * span for i in range(needed - 1)] + [max(0.0, seconds - span)]
+    return [i * span / 2 for i in range(needed - 1)] + [max(0.0, seconds - span)]
 
 
 class AudioWindows:
@@ -67,7 +77,7 @@ class AudioWindows:
     def __init__(self, owner: Loaded, seconds: float) -> None:
         self.owner, self.seconds = owner, seconds
         self.starts = window_starts(seconds)
-        self.tiled = seconds <= MAX_AUDIO_WINDOWS * AUDIO_WINDOW_S + 1e-6  # back to back
+        self.tiled = _needed(seconds) <= MAX_AUDIO_WINDOWS  # every stretch heard
 
     def __len__(self) -> int:
         return len(self.starts)
