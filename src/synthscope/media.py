@@ -307,12 +307,17 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         MediaError: the folder cannot be written.
     """
     target = Path(path)
+    tmp = ""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp makes the file private; a labelled copy is meant to be shared like its input.
+        os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         reason = exc.strerror or str(exc)
         raise MediaError(
             f"Cannot write {target}: {reason}.", zh=f"无法写入 {target}：{reason}。"

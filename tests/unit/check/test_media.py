@@ -102,3 +102,10 @@ def test_write_atomic_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "out.bin"
     write_atomic(target, b"abc")
     assert target.read_bytes() == b"abc" and [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+    assert target.stat().st_mode & 0o777 == 0o644  # shared like its input, not private
+
+
+def test_write_atomic_into_a_missing_folder_says_so_and_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="Cannot write"):
+        write_atomic(tmp_path / "missing" / "out.bin", b"abc")
+    assert list(tmp_path.iterdir()) == []

@@ -80,6 +80,7 @@ def test_export_import_round_trip(capsys, images: dict[str, Path], tmp_path: Pat
     code, out, _ = run(capsys, "bank", "export", "fakes", "--out", str(out_file))
     assert code == 0 and "checkpoint 1" in out
     assert out_file.read_text().startswith("pdq ") and (tmp_path / "fakes.txt.sig.json").exists()
+    assert out_file.stat().st_mode & 0o777 == 0o644  # an export is meant to be shared
     code, out, _ = run(capsys, "--lang", "zh", "bank", "import", "peer", str(out_file))
     assert code == 0 and "新增 1" in out
     code, out, _ = run(

@@ -257,13 +257,17 @@ def write_atomic(path: Path, text: str) -> None:
     Raises:
         StorageError: the file cannot be written.
     """
+    tmp = ""
     try:
         fd, tmp = tempfile.mkstemp(
             dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."
         )
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an exported bank is meant to be shared
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
         why = exc.strerror or exc
         raise StorageError(f"Cannot write {path}: {why}.", zh=f"无法写入 {path}：{why}。") from exc
