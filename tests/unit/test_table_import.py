@@ -374,3 +374,30 @@ def test_sql_literals() -> None:
 
     assert literal(None) == "NULL" and literal(7) == "7"
     assert literal("it's") == "'it''s'"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.text(st.characters(exclude_categories=["Cs"])), st.text()), max_size=20
+    )
+)
+def test_raw_json_equals_orjson(rows: list[tuple[str, str]]) -> None:
+    """The polars fast path writes the same bytes as orjson for every text, escapes included."""
+    from synthscope.observe._table import _raw_json
+
+    table = pl.DataFrame(
+        {"raw0": [a for a, _ in rows], "raw1": [b for _, b in rows]},
+        schema={"raw0": pl.String, "raw1": pl.String},
+    )
+    got = _raw_json(table, ["raw0", "raw1"], ("url", "标题")).to_list()
+    assert got == [orjson.dumps({"url": a, "标题": b}).decode() for a, b in rows]
+
+
+def test_raw_json_leaves_out_missing_fields() -> None:
+    from synthscope.observe._table import _raw_json
+
+    table = pl.DataFrame({"raw0": ["a", None], "raw1": [None, "b"]})
+    assert _raw_json(table, ["raw0", "raw1"], ("x", "y")).to_list() == ['{"x":"a"}', '{"y":"b"}']
+    assert _raw_json(table.clear(), ["raw0", "raw1"], ("x", "y")).to_list() == []
+    assert _raw_json(table, [], ()).to_list() == ["{}", "{}"]

@@ -266,13 +266,29 @@ def _merged(
         encoded[found[0]] if len(found) == 1 else _united(combos, found)
         for found in merged["combos"].to_list()
     ]
-    raw_json = [
-        orjson.dumps({n: v for n, v in zip(raw_names, row, strict=True) if v is not None}).decode()
-        for row in merged.select(raw_columns).rows()
-    ]
     return merged.drop(*raw_columns, "combos").with_columns(
-        keywords=pl.Series(keywords, dtype=_STRING), raw=pl.Series(raw_json, dtype=_STRING)
+        keywords=pl.Series(keywords, dtype=_STRING),
+        raw=_raw_json(merged, raw_columns, raw_names),
     )
+
+
+def _raw_json(merged: pl.DataFrame, columns: list[str], names: tuple[str, ...]) -> pl.Series:
+    """Each row's raw fields as a JSON object of its present values, in column order.
+
+    Where every row has every field as text, polars encodes them (the same bytes as orjson:
+    compact, UTF-8, the same escapes; ``test_raw_json_equals_orjson``), several times faster
+    than a dict per row; otherwise orjson does, leaving out missing fields."""
+    if not columns:
+        return pl.Series("raw", ["{}"] * len(merged), dtype=_STRING)
+    texts = all(merged[c].dtype == pl.String for c in columns)
+    if texts and not any(merged[c].null_count() for c in columns):
+        fields = pl.struct([pl.col(c).alias(n) for c, n in zip(columns, names, strict=True)])
+        return merged.select(fields.struct.json_encode().alias("raw"))["raw"]
+    raw = [
+        orjson.dumps({n: v for n, v in zip(names, row, strict=True) if v is not None}).decode()
+        for row in merged.select(columns).rows()
+    ]
+    return pl.Series("raw", raw, dtype=_STRING)
 
 
 def _keywords_json(keywords: Sequence[str]) -> str:
