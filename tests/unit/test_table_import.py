@@ -401,3 +401,17 @@ def test_raw_json_leaves_out_missing_fields() -> None:
     assert _raw_json(table, ["raw0", "raw1"], ("x", "y")).to_list() == ['{"x":"a"}', '{"y":"b"}']
     assert _raw_json(table.clear(), ["raw0", "raw1"], ("x", "y")).to_list() == []
     assert _raw_json(table, [], ()).to_list() == ["{}", "{}"]
+
+
+def test_keywords_column_unites_only_keys_with_several_combinations() -> None:
+    from synthscope.observe._table import _keywords_column
+
+    combos = [("deepfake",), ("换脸", "deepfake"), ()]
+    found = pl.Series([[0], [1, 0], [2], [0, 2], [1]], dtype=pl.List(pl.Int32))
+    assert _keywords_column(found, combos).to_list() == [
+        '["deepfake"]',
+        '["换脸","deepfake"]',
+        "[]",
+        '["deepfake"]',
+        '["换脸","deepfake"]',
+    ]

@@ -261,13 +261,8 @@ def _merged(
         *(pl.col(name).drop_nulls().first() for name in [*firsts, *raw_columns]),
         pl.col("combo").unique(maintain_order=True).alias("combos"),
     )
-    encoded = [_keywords_json(c) for c in combos]
-    keywords = [
-        encoded[found[0]] if len(found) == 1 else _united(combos, found)
-        for found in merged["combos"].to_list()
-    ]
     return merged.drop(*raw_columns, "combos").with_columns(
-        keywords=pl.Series(keywords, dtype=_STRING),
+        keywords=_keywords_column(merged["combos"], combos),
         raw=_raw_json(merged, raw_columns, raw_names),
     )
 
@@ -289,6 +284,20 @@ def _raw_json(merged: pl.DataFrame, columns: list[str], names: tuple[str, ...]) 
         for row in merged.select(columns).rows()
     ]
     return pl.Series("raw", raw, dtype=_STRING)
+
+
+def _keywords_column(found: pl.Series, combos: list[tuple[str, ...]]) -> pl.Series:
+    """Each key's keyword list as JSON: a key whose rows matched one combination takes that
+    combination's text (looked up by polars); only keys whose rows matched several are united
+    in Python."""
+    encoded = pl.Series([_keywords_json(c) for c in combos], dtype=_STRING)
+    single = found.list.len() == 1
+    out = encoded.gather(found.list.first().fill_null(0)).alias("keywords")
+    several = (~single).arg_true()
+    if several.len():
+        merged = [_united(combos, numbers) for numbers in found.gather(several).to_list()]
+        out = out.scatter(several, pl.Series(merged, dtype=_STRING))
+    return out
 
 
 def _keywords_json(keywords: Sequence[str]) -> str:
