@@ -61,6 +61,18 @@ class StreamInfo:
     has_audio: bool
 
 
+Source = bytes | Path  # a file's bytes, or the path of a file left on disk
+
+
+def open_source(source: Source) -> BinaryIO:
+    """A fresh binary stream over ``source``; the caller closes it.
+
+    Raises:
+        OSError: the file cannot be opened.
+    """
+    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
+
+
 # Audio and video files above this size (opened from a path) are read from disk as streams.
 STREAM_BYTES = 64 * 1024 * 1024
 # What is read of such a file to find its type (every audio and video signature is in the first
@@ -106,19 +118,24 @@ class Media:
         """Whether the bytes are read from the file as they are needed, not held in memory."""
         return self._data is None
 
+    @property
+    def source(self) -> Source:
+        """The bytes, or the path of the file while it is left on disk."""
+        if self._data is not None:
+            return self._data
+        assert self.path is not None
+        return self.path
+
     def stream(self) -> BinaryIO:
         """A fresh binary stream over the bytes, positioned at the start; the caller closes it.
 
         Raises:
             MediaError: the file can no longer be read.
         """
-        if self._data is not None:
-            return io.BytesIO(self._data)
-        assert self.path is not None
         try:
-            return self.path.open("rb")
+            return open_source(self.source)
         except OSError as exc:
-            raise _unreadable(self.path, exc) from exc
+            raise _unreadable(self.path or Path(self.name), exc) from exc
 
     @classmethod
     def open(

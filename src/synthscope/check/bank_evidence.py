@@ -44,7 +44,7 @@ class BankEvidence:
             return []
         try:
             # once, whatever the number of banks; a file left on disk is hashed from there
-            signals = file_signals(media.path if media.on_disk and media.path else media.data)
+            signals = file_signals(media.source)
         except InputError:
             signals = []  # not hashable (text, PDF...): no bank matches it
         return [

@@ -232,7 +232,7 @@ def _snapshot_sql(
     flavour = _FLAVOURS[dialect]
     metrics = [m for m in METRICS if m not in absent]
     columns = [*SNAPSHOT_COLUMNS[:3], *metrics]
-    markers = _markers(flavour, columns).split(", ")
+    markers = [flavour.marker] * len(columns)  # no JSON columns among them
     if fixed is not None:
         markers[1:3] = fixed
     fill = ", ".join(f"{m} = COALESCE(snapshots.{m}, excluded.{m})" for m in metrics)

@@ -113,6 +113,8 @@ def _run_audio(detectors: list[Detector], media: Loaded) -> list[DetectorFinding
 
 
 _TIMES = ("start_s", "end_s", "start", "end")
+_COVERING = ("covering the recording", "覆盖整段录音")
+_SPREAD = ("spread over the recording", "均匀分布于录音中")
 
 
 def _merged(
@@ -157,14 +159,7 @@ def _merged(
     evidence = {**shared, **timed, "windows": windows, "long_recording": analysed}
     if not scored:
         first = parts[0][1]
-        how = (
-            ("covering the recording", "覆盖整段录音")
-            if plan.tiled
-            else (
-                "spread over the recording",
-                "均匀分布于录音中",
-            )
-        )
+        how = _COVERING if plan.tiled else _SPREAD
         return detector.finding(
             None,
             f"{first.reason}, in all {n} windows of {span} s {how[0]}",

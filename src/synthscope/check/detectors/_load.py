@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.errors import InputError
+from synthscope.media import Source, open_source
 
 if TYPE_CHECKING:
     from synthscope.media import Media
@@ -113,14 +114,6 @@ class AudioWindows:
                 return
 
 
-Source = bytes | Path  # a file's bytes, or the path of a file left on disk
-
-
-def open_source(source: Source) -> BinaryIO:
-    """A fresh binary stream over ``source``; the caller closes it."""
-    return io.BytesIO(source) if isinstance(source, bytes) else source.open("rb")
-
-
 class Loaded:
     """One file, decoded on demand. Build it from a path or from bytes plus a name.
 
@@ -157,9 +150,10 @@ class Loaded:
     @classmethod
     def of_media(cls, media: Media) -> Loaded:
         """The same file as ``media`` (left on disk when ``media`` left it there)."""
-        if media.on_disk and media.path is not None:
-            return cls(None, media.name, media.path)
-        return cls(media.data, media.name)
+        source = media.source
+        if isinstance(source, Path):
+            return cls(None, media.name, source)
+        return cls(source, media.name)
 
     @classmethod
     def of_audio(cls, samples: NDArray[np.float32], rate: int, name: str = "") -> Loaded:

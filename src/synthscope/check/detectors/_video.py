@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from synthscope.check.detectors._load import Source, open_source
 from synthscope.errors import InputError
+from synthscope.media import Source, open_source
 
 THUMB, CUT_LEVEL, MIN_GAP_S, TRACK_IOU, TRACK_GAP = (64, 36), 40.0, 0.2, 0.3, 2
 

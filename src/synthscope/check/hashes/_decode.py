@@ -6,7 +6,6 @@ replace it later. Every failure becomes an :class:`InputError` that names the fi
 
 from __future__ import annotations
 
-import io
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from synthscope.errors import InputError
+from synthscope.media import open_source
 
 # Pillow's own bomb limit (about 89 megapixels); larger images are refused, not decoded.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -30,13 +30,13 @@ def _open_binary(source: Path | str | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         if not source:
             raise InputError("The content is empty (0 bytes).", zh="内容为空（0 字节）。")
-        return io.BytesIO(source)
+        return open_source(source)
     path = Path(source)
     try:
         size = path.stat().st_size
         if size == 0:
             raise InputError(f"{path} is empty (0 bytes).", zh=f"{path} 是空文件（0 字节）。")
-        return path.open("rb")
+        return open_source(path)
     except OSError as exc:
         raise InputError(
             f"Cannot read {path}: {exc.strerror or exc}.",
