@@ -351,6 +351,7 @@ def _database(request: pytest.FixtureRequest, db: str, path: Path) -> str:
 def test_batch_constants_written_into_the_statement_are_quoted(tmp_path: Path) -> None:
     """The columnar SQLite path writes a batch's source and times into the upsert as literals:
     text with quotes must be stored exactly, never read as SQL."""
+    from synthscope.store import _stage
     from synthscope.store._bulk import ITEM_COLUMNS
     from synthscope.store._sqlite_upsert import literal, statement
 
@@ -358,11 +359,12 @@ def test_batch_constants_written_into_the_statement_are_quoted(tmp_path: Path) -
     fixed = (("sources", literal(source)), ("updated_at", literal("2025-01-01 00:00:00.000000")))
     given = dict(fixed)
     value = {"keywords": "[]", "first_seen_at": "2025-01-01 00:00:00.000000", "kind": "video"}
-    row = [1] + [value.get(c, c) for c in ITEM_COLUMNS if c not in given]
+    row = {"id": 1, **{c: value.get(c, c) for c in ITEM_COLUMNS if c not in given}}
     store = Store.open(f"sqlite:///{tmp_path / 's.db'}")
     with store.transaction() as conn:
-        conn.exec_driver_sql(statement(frozenset(), fixed), [tuple(row)])
-        conn.exec_driver_sql(statement(frozenset(), fixed), [tuple(row)])  # again: a merge
+        _stage.stage(conn, {"items": pl.DataFrame([row])})
+        conn.exec_driver_sql(statement(frozenset(), fixed))
+        conn.exec_driver_sql(statement(frozenset(), fixed))  # again: a merge
     with store.reading() as conn:
         stored = conn.exec_driver_sql("SELECT sources, updated_at FROM items").all()
     store.close()

@@ -211,30 +211,17 @@ def upsert_batch_snapshots(
     absent: frozenset[str] = frozenset(),
 ) -> None:
     """:func:`upsert_snapshots` for ``(item_id, *metrics)`` rows that share one observation time
-    and run: on SQLite those two are written into the statement instead of being bound in every
-    row (a million-row import binds two million fewer parameters and builds no second tuple per
-    row); PostgreSQL gets the full rows."""
-    if conn.dialect.name != "sqlite":
-        rows = [(r[0], observed_at, run_id, *r[1:]) for r in rows]
-        upsert_snapshots(conn, rows, absent=absent)
-        return
-    from synthscope.store._sqlite_upsert import literal
-
-    at, run = literal(_sqlite_time(observed_at)), literal(run_id)
-    conn.exec_driver_sql(_snapshot_sql("sqlite", absent, (at, run)), rows)
+    and run (SQLite imports stage their snapshots instead: ``_sqlite_upsert``)."""
+    rows = [(r[0], observed_at, run_id, *r[1:]) for r in rows]
+    upsert_snapshots(conn, rows, absent=absent)
 
 
-def _snapshot_sql(
-    dialect: str, absent: frozenset[str], fixed: tuple[str, str] | None = None
-) -> str:
-    """The snapshot upsert; ``fixed``: SQL literals of observed_at and run_id, which the rows
-    then leave out."""
+def _snapshot_sql(dialect: str, absent: frozenset[str]) -> str:
+    """The snapshot upsert."""
     flavour = _FLAVOURS[dialect]
     metrics = [m for m in METRICS if m not in absent]
     columns = [*SNAPSHOT_COLUMNS[:3], *metrics]
     markers = [flavour.marker] * len(columns)  # no JSON columns among them
-    if fixed is not None:
-        markers[1:3] = fixed
     fill = ", ".join(f"{m} = COALESCE(snapshots.{m}, excluded.{m})" for m in metrics)
     return (
         f"INSERT INTO snapshots ({', '.join(columns)}) "

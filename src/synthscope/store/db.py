@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from synthscope.errors import StorageError, UsageError
-from synthscope.store import _sqlite_upsert
+from synthscope.store import _sqlite_upsert, _stage
 
 PAGE_SIZE = 16384
 
@@ -48,6 +48,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA wal_autocheckpoint=20000")
     cur.close()
     _sqlite_upsert.register(dbapi_conn)
+    _stage.attach(dbapi_conn)
 
 
 def _prepare_sqlite_path(url: str) -> None:

@@ -1,9 +1,11 @@
 """Idempotent writes of a de-duplicated table of items (an import batch read column-wise).
 
 Same rules and the same stored values as :func:`synthscope.store.items.upsert_items`, without an
-:class:`Item` per row: new keys (nearly all rows of a first import) go to the driver straight from
-the table's columns, and on SQLite they get their ids in the same statement, so their snapshots need
-no second look-up. Keys already stored take the row path's merge (:func:`items.changes`) one by one.
+:class:`Item` per row. On SQLite the batch is staged as a small database image (:mod:`._stage`) and
+one statement inserts new keys and merges stored ones in C (:mod:`._sqlite_upsert`); new keys get
+their ids in row order, so their snapshots need no look-up. On PostgreSQL new keys go to the driver
+straight from the table's columns, and keys already stored take the row path's merge
+(:func:`items.changes`) one by one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import polars as pl
 from sqlalchemy import Connection
 
 from synthscope.observe.items import METRICS, Item
-from synthscope.store import _bulk, _sqlite_upsert
+from synthscope.store import _bulk, _sqlite_upsert, _stage
 from synthscope.store.items import (
     UpsertCounts,
     changes,
@@ -69,13 +71,11 @@ def upsert_table(
     table = table.with_columns(
         pl.lit(None, dtype=pl.Int64).alias(m) for m in METRICS if m not in table.columns
     )
-    keys = table["key"].to_list()
     if conn.dialect.name == "sqlite":
-        counts.new, counts.updated, in_order = _merge_sqlite(
-            conn, table, keys, observed_at=observed_at, source=source, now=now
+        return _upsert_sqlite(
+            conn, table, observed_at=observed_at, source=source, run_id=run_id, now=now
         )
-        counts.unchanged = len(table) - counts.new - counts.updated
-        return _with_snapshots(counts, table, in_order, observed_at, run_id, conn)
+    keys = table["key"].to_list()
     existing = existing_rows(conn, keys)
     stored = table["key"].is_in(list(existing)) if existing else pl.repeat(False, len(table))
     fresh = table.filter(~stored)
@@ -110,107 +110,102 @@ def _with_snapshots(
     return counts
 
 
-def _merge_sqlite(
+def _upsert_sqlite(
     conn: Connection,
     table: pl.DataFrame,
-    keys: list[str],
     *,
     observed_at: datetime,
     source: str,
+    run_id: int | None,
     now: datetime,
-) -> tuple[int, int, list[int]]:
-    """Insert or merge every row in one statement; (new, updated, ids in table order).
+) -> UpsertCounts:
+    """Stage the batch (``_stage``), then insert or merge every row, and write the snapshots,
+    in one statement each.
 
     New keys take ids ``first, first + 1, ...`` in table order; a row whose key was stored keeps
-    the stored id, so the ids missing from that range name the rows to look up.
+    the stored id (its snapshot finds it by the key).
     """
+    counts = UpsertCounts()
     first = _bulk.next_item_id(conn)
     n = len(table)
     nulls = _all_null(table, _PLAIN)
-    # The same in every row of the batch: written into the statement, not bound per row.
+    absent = _all_null(table, METRICS)
+    metrics = tuple(m for m in METRICS if m not in absent)
+    # The same in every row of the batch: written into the statement, not staged per row.
     stamp = _sqlite_upsert.literal(_bulk.stored_time(conn, now))
+    at = _sqlite_upsert.literal(_bulk.stored_time(conn, observed_at))
     fixed = (
         ("sources", _sqlite_upsert.literal(_bulk.json_text([source]))),
-        ("observed_at", _sqlite_upsert.literal(_bulk.stored_time(conn, observed_at))),
+        ("observed_at", at),
         ("first_seen_at", stamp),
         ("updated_at", stamp),
     )
-    skip = nulls | {column for column, _ in fixed}
-    columns = _columns(conn, table, observed_at, source, now, skip=skip)
-    rows = list(zip(range(first, first + n), *columns, strict=True))
-    sql = _sqlite_upsert.statement(nulls, fixed)
-    written = int(conn.exec_driver_sql(sql, rows).rowcount)
-    ids = list(range(first, first + n))
-    new = int(
+    staged = {"items": _staged_items(table, first, skip=nulls)}
+    if metrics:
+        staged["snapshots"] = _staged_snapshots(table, metrics)
+    _stage.stage(conn, staged)
+    written = int(conn.exec_driver_sql(_sqlite_upsert.statement(nulls, fixed)).rowcount)
+    counts.new = int(
         conn.exec_driver_sql("SELECT COUNT(*) FROM items WHERE id >= ?", (first,)).scalar_one()
     )
-    if new == n:  # every key was new (a first import): no id to look up
-        return n, written - n, ids
-    inserted = {
-        row_id
-        for (row_id,) in conn.exec_driver_sql(
-            "SELECT id FROM items WHERE id >= ?", (first,)
-        ).cursor.fetchall()
-    }
-    merged = [pos for pos, row_id in enumerate(ids) if row_id not in inserted]
-    found = ids_of(conn, [keys[pos] for pos in merged])
-    for pos in merged:
-        ids[pos] = found[keys[pos]]
-    return len(inserted), written - len(inserted), ids
+    counts.updated = written - counts.new
+    counts.unchanged = n - counts.new - counts.updated
+    if metrics:
+        sql = _sqlite_upsert.snapshot_statement(
+            metrics, at, _sqlite_upsert.literal(run_id), first if counts.new == n else None
+        )
+        conn.exec_driver_sql(sql)
+        counts.snapshots = len(staged["snapshots"])
+    return counts
+
+
+def _staged_items(table: pl.DataFrame, first: int, skip: frozenset[str]) -> pl.DataFrame:
+    """The columns the SQLite upsert reads, as the driver stores them: ids in row order, times
+    as SQLAlchemy's DATETIME text, JSON as text."""
+    columns: list[pl.Expr] = [pl.int_range(first, first + len(table), dtype=pl.Int64).alias("id")]
+    for name in (*_PLAIN, "raw"):
+        if name in skip:
+            continue
+        if name == "published_at":
+            columns.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S%.6f"))
+        elif name == "year":
+            columns.append(pl.col(name).cast(pl.Int64))
+        else:
+            columns.append(pl.col(name).cast(pl.String))
+    return table.select(columns)
+
+
+def _staged_snapshots(table: pl.DataFrame, metrics: tuple[str, ...]) -> pl.DataFrame:
+    """``(pos, *metrics)`` of each row with at least one count; ``pos`` is its 1-based row."""
+    counted = pl.any_horizontal(pl.col(metrics).is_not_null())
+    return (
+        table.select(pl.int_range(1, len(table) + 1, dtype=pl.Int64).alias("pos"), *metrics)
+        .filter(counted)
+        .with_columns(pl.col(metrics).cast(pl.Int64))
+    )
 
 
 def _insert(
     conn: Connection, fresh: pl.DataFrame, *, observed_at: datetime, source: str, now: datetime
 ) -> list[int]:
-    """Insert new keys; their ids in table order."""
-    sqlite = conn.dialect.name == "sqlite"
-    columns = _columns(conn, fresh, observed_at, source, now)
-    n = len(fresh)
-    keys = fresh["key"].to_list()
-    if not sqlite:
-        _bulk.insert_rows(conn, list(zip(*columns, strict=True)))
-        found = ids_of(conn, keys)
-        return [found[key] for key in keys]
-    first = _bulk.next_item_id(conn)
-    ids = range(first, first + n)
-    # One zip over the columns: tuples are built in C, not one Python expression per row.
-    if _bulk.insert_rows(conn, list(zip(ids, *columns, strict=True))) == n:
-        return list(ids)
-    found = ids_of(conn, keys)  # another writer got some keys first: ask for the real ids
-    return [found[key] for key in keys]
-
-
-def _columns(
-    conn: Connection,
-    table: pl.DataFrame,
-    observed_at: datetime,
-    source: str,
-    now: datetime,
-    skip: frozenset[str] = frozenset(),
-) -> list[Iterable[Any]]:
-    """The values of ``_bulk.ITEM_COLUMNS`` less ``skip`` for every row of ``table``, column by
-    column."""
-    sqlite = conn.dialect.name == "sqlite"
-
-    def plain(name: str) -> list[Any]:
-        if name == "published_at" and sqlite:
-            return table[name].dt.strftime("%Y-%m-%d %H:%M:%S%.6f").to_list()
-        return table[name].to_list()
-
-    n = len(table)
+    """Insert new keys (PostgreSQL); their ids in table order."""
     stamp = _bulk.stored_time(conn, now)
-    rest: dict[str, Iterable[Any]] = {
-        "sources": repeat(_bulk.json_text([source]), n),
-        "raw": table["raw"].to_list(),
-        "observed_at": repeat(_bulk.stored_time(conn, observed_at), n),
-        "first_seen_at": repeat(stamp, n),
-        "updated_at": repeat(stamp, n),
+    n = len(fresh)
+    constant: dict[str, Any] = {
+        "sources": _bulk.json_text([source]),
+        "observed_at": _bulk.stored_time(conn, observed_at),
+        "first_seen_at": stamp,
+        "updated_at": stamp,
     }
-    return [
-        plain(name) if name in _PLAIN else rest[name]
+    # One zip over the columns: tuples are built in C, not one Python expression per row.
+    columns = [
+        repeat(constant[name], n) if name in constant else fresh[name].to_list()
         for name in _bulk.ITEM_COLUMNS
-        if name not in skip
     ]
+    _bulk.insert_rows(conn, list(zip(*columns, strict=True)))
+    keys = fresh["key"].to_list()
+    found = ids_of(conn, keys)  # the database's ids, and those of keys another writer added
+    return [found[key] for key in keys]
 
 
 def _all_null(table: pl.DataFrame, names: Iterable[str]) -> frozenset[str]:
