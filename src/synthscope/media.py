@@ -81,7 +81,22 @@ HEAD_BYTES = 64 * 1024
 _CHUNK = 1024 * 1024
 
 
-class Media:
+class HeldOrOnDisk:
+    """A file's bytes held in memory (``_data``), or the ``path`` of a file left on disk."""
+
+    _data: bytes | None
+    path: Path | None
+
+    @property
+    def source(self) -> Source:
+        """The bytes, or the path of the file while it is left on disk."""
+        if self._data is not None:
+            return self._data
+        assert self.path is not None
+        return self.path
+
+
+class Media(HeldOrOnDisk):
     """One file's bytes and real type; decoded lazily. Build it with :meth:`open`."""
 
     def __init__(
@@ -117,14 +132,6 @@ class Media:
     def on_disk(self) -> bool:
         """Whether the bytes are read from the file as they are needed, not held in memory."""
         return self._data is None
-
-    @property
-    def source(self) -> Source:
-        """The bytes, or the path of the file while it is left on disk."""
-        if self._data is not None:
-            return self._data
-        assert self.path is not None
-        return self.path
 
     def stream(self) -> BinaryIO:
         """A fresh binary stream over the bytes, positioned at the start; the caller closes it.

@@ -136,19 +136,16 @@ def stored_time(conn: Connection, value: datetime | None) -> Any:
     return _FLAVOURS[conn.dialect.name].time(value)
 
 
-def insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> int:
-    """Insert driver-ready item rows (ITEM_COLUMNS, optionally preceded by the id); keys already
-    stored are left as they are. Returns how many rows were written."""
+def insert_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert driver-ready item rows (ITEM_COLUMNS); keys already stored are left as they are."""
     if not rows:
-        return 0
+        return
     flavour = _FLAVOURS[conn.dialect.name]
-    columns = ITEM_COLUMNS if len(rows[0]) == len(ITEM_COLUMNS) else ("id", *ITEM_COLUMNS)
     sql = (
-        f"INSERT INTO items ({', '.join(columns)}) "
-        f"VALUES ({_markers(flavour, columns)}) ON CONFLICT (key) DO NOTHING"
+        f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) "
+        f"VALUES ({_markers(flavour, ITEM_COLUMNS)}) ON CONFLICT (key) DO NOTHING"
     )
-    cursor = conn.exec_driver_sql(sql, list(rows))
-    return int(cursor.rowcount)
+    conn.exec_driver_sql(sql, list(rows))
 
 
 def update_items(
@@ -192,28 +189,14 @@ def upsert_snapshots(
     """Insert ``(item_id, observed_at, run_id, *metrics)`` rows; for an (item, observed_at)
     already stored, only fill its gaps (first-written values are kept).
 
-    The rows leave out the metrics in ``absent``, which no row has: they are NULL in the
-    statement itself (see ``_sqlite_upsert.statement``).
+    The rows leave out the metrics in ``absent``, which no row has: the statement does not
+    write them.
     """
     flavour = _FLAVOURS[conn.dialect.name]
     sql = _snapshot_sql(conn.dialect.name, absent)
     # The rows of a batch share a few observation times: convert each once.
     times = {moment: flavour.time(moment) for moment in {r[1] for r in rows}}
     conn.exec_driver_sql(sql, [(r[0], times[r[1]], *r[2:]) for r in rows])
-
-
-def upsert_batch_snapshots(
-    conn: Connection,
-    rows: Sequence[tuple[Any, ...]],
-    observed_at: datetime,
-    run_id: int | None,
-    *,
-    absent: frozenset[str] = frozenset(),
-) -> None:
-    """:func:`upsert_snapshots` for ``(item_id, *metrics)`` rows that share one observation time
-    and run (SQLite imports stage their snapshots instead: ``_sqlite_upsert``)."""
-    rows = [(r[0], observed_at, run_id, *r[1:]) for r in rows]
-    upsert_snapshots(conn, rows, absent=absent)
 
 
 def _snapshot_sql(dialect: str, absent: frozenset[str]) -> str:

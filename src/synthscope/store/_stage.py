@@ -57,12 +57,7 @@ def stage(conn: Connection, tables: Mapping[str, pl.DataFrame]) -> None:
         _write(path, tables)
         image = bytearray(path.read_bytes())
     struct.pack_into(">I", image, _COOKIE_AT, next(_cookies) % 0x7FFFFFFF + 1)
-    conn.connection.driver_connection.deserialize(bytes(image), name=SCHEMA)  # type: ignore[union-attr]
-
-
-def clear(conn: Connection) -> None:
-    """Drop the staged tables (their memory goes with them)."""
-    conn.connection.driver_connection.deserialize(b"", name=SCHEMA)  # type: ignore[union-attr]
+    conn.connection.driver_connection.deserialize(image, name=SCHEMA)  # type: ignore[union-attr]
 
 
 def _write(path: Path, tables: Mapping[str, pl.DataFrame]) -> None:

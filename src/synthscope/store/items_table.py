@@ -105,7 +105,8 @@ def _with_snapshots(
     absent = _all_null(table, METRICS)
     snapshots = _snapshot_rows(table, ids, absent)
     if snapshots:
-        _bulk.upsert_batch_snapshots(conn, snapshots, observed_at, run_id, absent=absent)
+        rows = [(r[0], observed_at, run_id, *r[1:]) for r in snapshots]
+        _bulk.upsert_snapshots(conn, rows, absent=absent)
     counts.snapshots = len(snapshots)
     return counts
 

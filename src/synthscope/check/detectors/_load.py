@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from synthscope.errors import InputError
-from synthscope.media import Source, open_source
+from synthscope.media import HeldOrOnDisk, Source, open_source
 
 if TYPE_CHECKING:
     from synthscope.media import Media
@@ -114,7 +114,7 @@ class AudioWindows:
                 return
 
 
-class Loaded:
+class Loaded(HeldOrOnDisk):
     """One file, decoded on demand. Build it from a path or from bytes plus a name.
 
     A large audio or video file opened from a path (see ``synthscope.media.STREAM_BYTES``) is not
@@ -134,14 +134,6 @@ class Loaded:
             assert self.path is not None
             self._data = self.path.read_bytes()
         return self._data
-
-    @property
-    def source(self) -> Source:
-        """The bytes, or the path of the file when it was left on disk."""
-        if self._data is not None:
-            return self._data
-        assert self.path is not None
-        return self.path
 
     def stream(self) -> BinaryIO:
         """A fresh binary stream over the file; the caller closes it."""

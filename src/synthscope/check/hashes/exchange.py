@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from synthscope import media
 from synthscope.check.hashes import signing
 from synthscope.check.hashes.base import Hasher, hasher, hasher_names
-from synthscope.errors import InputError, StorageError, SynthscopeError
+from synthscope.errors import InputError, MediaError, StorageError, SynthscopeError
 
 SCHEMA = "synthscope.bank-exchange/1"
 SIDECAR_SUFFIX = ".sig.json"
@@ -252,22 +251,13 @@ def _checked_signature(
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename.
+    """Write ``text`` to ``path`` as :func:`synthscope.media.write_atomic` does (a temporary
+    file, readable by others, and a rename).
 
     Raises:
         StorageError: the file cannot be written.
     """
-    tmp = ""
     try:
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}."
-        )
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; an exported bank is meant to be shared
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        why = exc.strerror or exc
-        raise StorageError(f"Cannot write {path}: {why}.", zh=f"无法写入 {path}：{why}。") from exc
+        media.write_atomic(path, text.encode("utf-8"))
+    except MediaError as exc:
+        raise StorageError(str(exc), zh=exc.localized("zh")) from exc
