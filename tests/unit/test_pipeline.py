@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from synthscope.errors import InputError
+from synthscope.observe import pipeline
+from synthscope.observe._prefetch import consumer_waiting
 from synthscope.observe.classify import Classifier
 from synthscope.observe.pipeline import import_file
 from synthscope.store import Store
@@ -212,3 +214,34 @@ def test_prefetched_producer_errors_reach_the_caller(
         import_file(store, path, classifier=classifier, prefetch=True)
     with store.reading() as conn:
         assert [r.status for r in conn.execute(select(RUNS.c.status))] == ["failed"]
+
+
+@pytest.mark.parametrize("handed_over", ["none", "alternate", "all"])
+def test_batches_left_unprepared_by_the_reader_store_the_same(
+    tmp_path: Path, classifier: Classifier, monkeypatch: pytest.MonkeyPatch, handed_over: str
+) -> None:
+    """The reading process may leave a batch's classification to the storing process (when it
+    waits for work): whichever process prepares which batch, the store ends the same."""
+    export = write_export(tmp_path / "export.csv", 60)
+    reference = Store.open(f"sqlite:///{tmp_path / 'reference.db'}")
+    import_file(reference, export, classifier=classifier, batch_size=7, prefetch=False)
+    calls = iter(range(10**6))
+    rule = {
+        "none": lambda: False,
+        "alternate": lambda: next(calls) % 2 == 0,
+        "all": lambda: True,
+    }[handed_over]
+    made = pipeline.classified_batches
+
+    def deferring(source: Any, query: str, checkpoint: Any, classifier: Classifier, *_: Any) -> Any:
+        return made(source, query, checkpoint, classifier, rule)
+
+    monkeypatch.setattr(pipeline, "classified_batches", deferring)
+    store = Store.open(f"sqlite:///{tmp_path / 'deferred.db'}")
+    summary = import_file(store, export, classifier=classifier, batch_size=7, prefetch=False)
+    assert summary.counts["new"] == 40 and summary.counts["read"] == 60
+    assert snapshot_of_store(store.url) == snapshot_of_store(reference.url)
+
+
+def test_only_a_producer_sees_a_waiting_consumer() -> None:
+    assert consumer_waiting() is False  # this process feeds no queue: nothing is handed over

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -270,3 +273,37 @@ def test_count_of_items(store: Store) -> None:
         upsert_items(conn, [video(f"{i:011d}") for i in range(30)], source="file")
     with store.reading() as conn:
         assert conn.execute(select(func.count()).select_from(ItemRow.__table__)).scalar() == 30
+
+
+def _copy_without_wal(path: Path, to: Path) -> int:
+    """How many items the database file alone holds (its write-ahead log left behind)."""
+    shutil.copyfile(path, to)
+    with sqlite3.connect(to) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+
+
+def test_checkpointing_copies_the_log_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = Store.open(f"sqlite:///{path}")
+    with store.reading() as conn:  # the schema into the file, so the copies below can be read
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    items = [
+        Item("youtube", f"vid{i:08d}", "video", f"https://youtu.be/vid{i:08d}") for i in range(50)
+    ]
+    with store.transaction() as conn:
+        upsert_items(conn, items[:25], source="t", run_id=None)
+    assert _copy_without_wal(path, tmp_path / "before.db") == 0  # still only in the log
+    with store.checkpointing(), store.transaction() as conn:
+        upsert_items(conn, items[25:], source="t", run_id=None)
+    assert _copy_without_wal(path, tmp_path / "after.db") == 50
+    store.close()
+
+
+def test_checkpointing_in_memory_changes_nothing() -> None:
+    store = Store.open("sqlite://")
+    assert store.in_memory
+    with store.checkpointing(), store.transaction() as conn:
+        upsert_items(
+            conn, [Item("youtube", "a", "video", "https://youtu.be/a")], source="t", run_id=None
+        )
+        assert conn.execute(select(func.count()).select_from(ItemRow)).scalar_one() == 1

@@ -30,7 +30,22 @@ def can_prefetch() -> bool:
     return "fork" in mp.get_all_start_methods() and (os.cpu_count() or 1) > 1
 
 
+# The queue this process feeds, when it is a producer (set by _produce, read by consumer_waiting).
+_feeding: Any = None
+
+
+def consumer_waiting() -> bool:
+    """In a producer: whether its consumer has nothing queued (it waits, or soon will).
+
+    A producer may then hand over work the consumer can finish itself instead of doing it first.
+    False in any other process, so work is never handed over where nobody shares it.
+    """
+    return _feeding is not None and bool(_feeding.empty())
+
+
 def _produce(make: Callable[[], Iterator[Any]], queue: Any) -> None:
+    global _feeding
+    _feeding = queue
     parent = os.getppid()
     try:
         for value in make():

@@ -74,6 +74,7 @@ class TableBatch(Batch):
     observed_at: datetime | None = None
     good: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    prepared: bool = False
 
 
 def can_convert(converter: RowConverter) -> bool:
@@ -171,12 +172,21 @@ def _item_rows(
 
 
 def classified_batches(
-    source: Source, query: str, checkpoint: Checkpoint | None, classifier: Classifier
+    source: Source,
+    query: str,
+    checkpoint: Checkpoint | None,
+    classifier: Classifier,
+    defer: Callable[[], bool] | None = None,
 ) -> Iterator[Batch]:
     """The batches of ``source`` for ``query``, classified (table batches also merged per key):
-    what the import pipeline's producer yields."""
+    what the import pipeline's producer yields.
+
+    A table batch is left unprepared when ``defer()`` says so at the time (the pipeline's
+    producer asks whether the storing process waits for work): that process then prepares it
+    itself, so on two cores neither process idles while the other has work to give away.
+    """
     for batch in source.fetch_iter(query, checkpoint):
-        if isinstance(batch, TableBatch):
+        if isinstance(batch, TableBatch) and not (defer is not None and defer()):
             prepare(batch, classifier)
         for item in batch.items:
             classify(item, classifier)
@@ -184,7 +194,10 @@ def classified_batches(
 
 
 def prepare(batch: TableBatch, classifier: Classifier) -> None:
-    """Classify every row of ``batch.table`` and merge its rows per key, in place."""
+    """Classify every row of ``batch.table`` and merge its rows per key, in place (once)."""
+    if batch.prepared:
+        return
+    batch.prepared = True
     table = batch.table
     if table is None or table.is_empty():
         batch.table = None

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from synthscope.errors import InputError, SynthscopeError
-from synthscope.observe._prefetch import can_prefetch, prefetched
-from synthscope.observe._table import TableBatch, classified_batches
+from synthscope.observe._prefetch import can_prefetch, consumer_waiting, prefetched
+from synthscope.observe._table import TableBatch, classified_batches, prepare
 from synthscope.observe.classify import Classifier
 from synthscope.observe.sources.base import Batch, Checkpoint, Source
 from synthscope.store import Store
@@ -84,19 +84,22 @@ def run_source(
     # Kept in memory only: a resumed run merges its remaining batches as a new run would.
     merges = RunMerges()
     try:
-        for batch in _batches(source, query, run.checkpoint, classifier, prefetch):
-            _store_batch(store, source.name, run, batch, merges)
-            room = MAX_MESSAGES - len(errors_zh)
-            errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
-            if progress is not None:
-                position = (run.checkpoint or {}).get("row")
-                progress(
-                    {
-                        **run.counts,
-                        **batch.progress,
-                        "position": position if isinstance(position, int) else 0,
-                    }
-                )
+        with store.checkpointing():
+            for batch in _batches(source, query, run.checkpoint, classifier, prefetch):
+                if isinstance(batch, TableBatch):
+                    prepare(batch, classifier)  # where the reading process left it to us
+                _store_batch(store, source.name, run, batch, merges)
+                room = MAX_MESSAGES - len(errors_zh)
+                errors_zh.extend(e.localized("zh") for e in batch.skipped[: max(room, 0)])
+                if progress is not None:
+                    position = (run.checkpoint or {}).get("row")
+                    progress(
+                        {
+                            **run.counts,
+                            **batch.progress,
+                            "position": position if isinstance(position, int) else 0,
+                        }
+                    )
     except SynthscopeError as exc:
         _close(store, run, "failed", str(exc))
         raise
@@ -119,10 +122,10 @@ def _batches(
 ) -> Iterator[Batch]:
     # classified_batches lives in a module that imports no store: a spawned producer starts
     # without loading SQLAlchemy.
-    make = partial(classified_batches, source, query, checkpoint, classifier)
     use = can_prefetch() if prefetch is None else prefetch
     if not use:
-        return make()
+        return classified_batches(source, query, checkpoint, classifier)
+    make = partial(classified_batches, source, query, checkpoint, classifier, consumer_waiting)
     # Column-wise file batches use polars, which a forked producer cannot (see _prefetch).
     return prefetched(make, start="spawn" if getattr(source, "columnar", False) else "fork")
 

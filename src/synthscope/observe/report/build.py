@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, and_, true
-from sqlalchemy.engine import make_url
 
 from synthscope.errors import UsageError
 from synthscope.observe import metrics
@@ -74,7 +73,7 @@ def build_report(
     with store.scanning("building the report") as conn, ThreadPoolExecutor(2) as pool:
 
         def aside(query: Callable[[Connection], T]) -> Future[T]:
-            if _in_memory(store):  # another connection would open another, empty database
+            if store.in_memory:  # another connection would open another, empty database
                 return _done(query(conn))
 
             def run() -> T:
@@ -84,11 +83,6 @@ def build_report(
             return pool.submit(run)
 
         return _Builder(conn, options, now or datetime.now(UTC), aside).build()
-
-
-def _in_memory(store: Store) -> bool:
-    url = make_url(store.url)
-    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
 def _done(value: T) -> Future[T]:
