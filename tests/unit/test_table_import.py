@@ -81,7 +81,8 @@ urls = st.one_of(st.sampled_from(ODD_URLS), st.builds(str.format, forms, ids_))
 counts = st.one_of(
     st.sampled_from(["", "NA", "n/a", "-", "暂无", "10万+", "1.2万", "3.3k", "2亿", " 7 ", "x1"]),
     st.integers(0, 10**20).map(str),
-    st.integers(0, 10**7).map(lambda n: f"{n:,}"),
+    st.integers(0, 10**20).map(lambda n: f"{n:,}"),
+    st.sampled_from(["12,34", "1,2345", "0,000", "001,234", ",123", "1,234,", "１,２３４"]),
     st.floats(0, 10**5, allow_nan=False).map(lambda f: f"{f:.1f}万"),
 )
 dates = st.one_of(

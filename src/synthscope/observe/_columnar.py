@@ -19,6 +19,7 @@ import polars as pl
 from synthscope.errors import InputError
 
 _DIGITS = r"^[0-9]{1,18}$"  # int64 always holds 18 digits
+_GROUPED = r"^[0-9]{1,3}(?:,[0-9]{3}){1,5}$"  # at most 18 digits without the commas
 _ISO_DAY = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 _ISO_SECOND = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}[ T]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 _MAX_COUNT = (1 << 63) - 1
@@ -30,8 +31,12 @@ def count_column(
     cells: pl.Series, read: Callable[[Any], int | None]
 ) -> tuple[pl.Series, pl.Series]:
     """The counts of ``cells`` (Int64, null when unknown) and where ``read`` refused a value."""
-    digits = cells.str.contains(_DIGITS).fill_null(False)
-    fast = cells.cast(pl.Int64, strict=False)
+    # '1,234,567' read as '1234567' (parse_count drops the commas): polars then casts it.
+    grouped = cells.str.contains(_GROUPED).fill_null(False)
+    ungrouped = cells.str.replace_all(",", "", literal=True)
+    text = pl.select(pl.when(grouped).then(ungrouped).otherwise(cells)).to_series()
+    digits = text.str.contains(_DIGITS).fill_null(False)
+    fast = text.cast(pl.Int64, strict=False)
     others = cells.filter(~digits).drop_nulls().unique().to_list()
     mapping = {value: _count_or_bad(read, value) for value in others}
     slow = cells.replace_strict(mapping, default=None, return_dtype=pl.Int64) if mapping else None

@@ -117,8 +117,9 @@ class _Builder:
 
     def build(self) -> dict[str, Any]:
         where = and_(q.counted("video"), self._scope_sql())
+        # Read and turned into arrays aside: both overlap the cube's scan.
         self._latest = self.aside(
-            lambda c: q.latest_metric_rows(c, ("year",), VIDEO_METRICS, where)
+            lambda c: _VideoCounts(q.latest_metric_rows(c, ("year",), VIDEO_METRICS, where))
         )
         observed = self.aside(cube.load_observed)
         self.cube = _filtered(Cube(cube.load_cells(self.conn), observed.result()), self.opt)
@@ -190,7 +191,7 @@ class _Builder:
         categories = self.cube.counts(
             "category", cube.every(videos, lambda c: c.category is not None)
         )
-        latest = _VideoCounts(self._latest.result())
+        latest = self._latest.result()
         likes, likes_n = latest.sums_per_year("likes")
         by_region = self._yearly("region", cube.counted("video"))
         fit = metrics.loglinear_fit({y: v for y, v in likes.items() if self.start <= y <= self.end})
