@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from tests.unit.test_normalize import IDENTITY_CASES, YT_FORMS
 
 from synthscope.errors import InputError
-from synthscope.observe._columnar import count_column, date_column
+from synthscope.observe._columnar import PY_WHITESPACE, count_column, date_column, text_column
 from synthscope.observe._platform_ids import RULES
 from synthscope.observe._table import TableBatch, prepare
 from synthscope.observe._vector_ids import RULE_TABLE, identify_column, rust_pattern
@@ -155,6 +155,27 @@ def test_count_column_equals_quick_count(values: list[str]) -> None:
             assert want == "bad" or want >= 2**63
         else:
             assert count == want, value
+
+
+def test_python_whitespace_is_what_str_strip_removes() -> None:
+    assert sorted(PY_WHITESPACE) == [c for c in map(chr, range(0x110000)) if c.isspace()]
+
+
+@QUICK
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(st.sampled_from([*PY_WHITESPACE, "a", "深", "\u200b", "\ufeff", "\x00"])),
+            st.text(),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_text_column_strips_as_python_does(values: list[str | None]) -> None:
+    got = text_column(pl.Series(values, dtype=pl.String)).to_list()
+    assert got == [None if v is None else v.strip() or None for v in values]
 
 
 @QUICK

@@ -31,12 +31,14 @@ def count_column(
     cells: pl.Series, read: Callable[[Any], int | None]
 ) -> tuple[pl.Series, pl.Series]:
     """The counts of ``cells`` (Int64, null when unknown) and where ``read`` refused a value."""
-    # '1,234,567' read as '1234567' (parse_count drops the commas): polars then casts it.
+    digits = cells.str.contains(_DIGITS).fill_null(False)
+    fast = cells.cast(pl.Int64, strict=False)
+    # '1,234,567' read as 1234567 (parse_count drops the commas), only where cells look so.
     grouped = cells.str.contains(_GROUPED).fill_null(False)
-    ungrouped = cells.str.replace_all(",", "", literal=True)
-    text = pl.select(pl.when(grouped).then(ungrouped).otherwise(cells)).to_series()
-    digits = text.str.contains(_DIGITS).fill_null(False)
-    fast = text.cast(pl.Int64, strict=False)
+    if grouped.any():
+        ungrouped = cells.filter(grouped).str.replace_all(",", "", literal=True)
+        fast = fast.scatter(grouped.arg_true(), ungrouped.cast(pl.Int64))
+        digits = digits | grouped
     others = cells.filter(~digits).drop_nulls().unique().to_list()
     mapping = {value: _count_or_bad(read, value) for value in others}
     slow = cells.replace_strict(mapping, default=None, return_dtype=pl.Int64) if mapping else None
@@ -95,6 +97,15 @@ def _mapped_times(cells: pl.Series, mapping: dict[str, datetime | None]) -> pl.S
     return cells.replace_strict(keys, values, default=None, return_dtype=TIME)
 
 
-def text_column(cells: pl.Series) -> list[str | None]:
-    """Each cell stripped, None when blank (str.strip's notion of blank, so Python's)."""
-    return [None if value is None else value.strip() or None for value in cells.to_list()]
+# What str.strip() removes: the characters for which str.isspace() is true (a test checks the
+# list against Python's). Rust's notion of whitespace, polars' default, lacks U+001C-U+001F.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def text_column(cells: pl.Series) -> pl.Series:
+    """Each cell stripped as str.strip() strips it, null when nothing is left."""
+    stripped = cells.str.strip_chars(PY_WHITESPACE)
+    return pl.select(pl.when(stripped != "").then(stripped)).to_series()

@@ -127,7 +127,7 @@ def convert_columns(
         out[name], bad = _columnar.count_column(cells(index), quick_count)
         slow = slow | bad
     for name, column in zip(TEXTS, converter.texts, strict=True):
-        out[name] = pl.Series(_columnar.text_column(cells(column)), dtype=_STRING)
+        out[name] = _columnar.text_column(cells(column)).alias(name)
     for number, (index, _) in enumerate(converter.raw_columns):
         raw = cells(index)
         out[f"raw{number}"] = pl.select(pl.when(raw != "").then(raw)).to_series()
