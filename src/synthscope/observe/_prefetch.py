@@ -3,7 +3,9 @@
 On a 2-core machine an import spends about a third of its time parsing and classifying rows and
 the rest writing them; a forked producer feeding a bounded queue lets both run at once. The
 producer only reads its input: it never touches the database connections it inherited. Errors
-raised in it are re-raised in the consumer; a consumer that stops early stops the producer.
+raised in it are re-raised in the consumer; a consumer that stops early stops the producer. A
+producer may ask :func:`consumer_waiting` and hand over unfinished work when the consumer would
+otherwise idle (the import's producer leaves such batches' classification to the consumer).
 """
 
 from __future__ import annotations

@@ -72,7 +72,9 @@ def run_source(
     """Collect ``query`` from ``source`` into ``store``; resume an unfinished identical run.
 
     ``prefetch`` (default: when the machine has more than one core) reads and classifies the
-    next batches in a forked process while this one stores.
+    next batches in a second process while this one stores; a table batch that process hands
+    over unclassified (this one had nothing queued) is classified here. On SQLite a thread
+    checkpoints the write-ahead log meanwhile (``Store.checkpointing``).
 
     Raises:
         InputError, SourceError: from the source (the run is closed as failed, data kept).
