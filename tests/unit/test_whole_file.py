@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,13 @@ def test_a_record_spanning_lines_is_left_to_the_streaming_reader(tmp_path: Path)
 
 @pytest.mark.parametrize(
     "data",
-    [b"url\r\nx\ry\r\n", "url,标题\n".encode("gb18030") + "a,中文\n".encode("gb18030")],
+    [
+        b"url\r\nx\ry\r\n",
+        "url,标题\n".encode("gb18030") + "a,中文\n".encode("gb18030"),
+        b"url,title\n" + b"https://a/1,ok\n" * 1000 + b"https://a/2,\xff bad\n",
+        b"url,title\nhttps://a/1,\xed\xa0\x80\n",  # an encoded surrogate: not UTF-8
+        b"\xff\xfeu\x00r\x00l\x00\n\x00",  # UTF-16 with its byte order mark
+    ],
 )
 def test_lone_carriage_returns_and_gb18030_are_streamed(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "rows.csv"
@@ -92,3 +99,19 @@ def test_tab_separated_rows_read_the_same(tmp_path: Path) -> None:
     whole = _whole(path, "\t")
     assert whole is not None and whole == _streamed(path, "\t")
     assert whole[1] == [(5, whole[1][0][1])]
+
+
+@SETTINGS
+@given(data=st.binary().map(lambda b: bytes(b"a\r\n"[x % 3] for x in b)), chunk=st.integers(1, 5))
+def test_carriage_returns_are_counted_across_chunks(data: bytes, chunk: int) -> None:
+    import synthscope.observe.sources._whole as whole
+
+    saved, whole._CHUNK = whole._CHUNK, chunk
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "rows.csv"
+            path.write_bytes(data)
+            ends = data.count(b"\r") == data.count(b"\r\n")
+            assert whole._one_line_per_newline(path) == ends
+    finally:
+        whole._CHUNK = saved

@@ -12,6 +12,7 @@ streaming reader's own per-line rules, so every row and every error is exactly w
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import polars as pl
 
 from synthscope.errors import InputError, RecordError
 from synthscope.observe._slices import map_slices
-from synthscope.observe.sources._tabular import RowResult, _DelimitedRows, detect_encoding
+from synthscope.observe.sources._tabular import RowResult, _DelimitedRows
 
 # Larger files are streamed: a whole-file table costs about 2.5 bytes of memory per byte of file.
 WHOLE_LIMIT = 256 << 20
@@ -44,19 +45,20 @@ class Lines:
 
 def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     """The whole file as :class:`Lines`, or None when it must be streamed instead (too large,
-    not UTF-8, lone carriage returns or NUL bytes, or a record spanning lines).
+    not UTF-8, lone carriage returns or NUL bytes, or a record spanning lines; the streaming
+    reader then decodes the file or says why it cannot).
 
     Raises:
-        InputError: the file is empty, undecodable or has no header.
+        InputError: the file is empty or has no header.
     """
-    if path.stat().st_size > WHOLE_LIMIT:
-        return None
-    encoding = detect_encoding(path, file)
-    if encoding not in ("utf-8", "utf-8-sig"):
+    if path.stat().st_size > WHOLE_LIMIT or _utf16_bom(path):
         return None
     if not _one_line_per_newline(path):
         return None
-    text = _lines(path)
+    try:
+        text = _lines(path)  # polars refuses any byte that is not UTF-8, as Python's codec does
+    except pl.exceptions.PolarsError:
+        return None  # not UTF-8 (GB18030, say): the streaming reader decodes it or says why not
     number = _header_index(text)
     if number is None:
         raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
@@ -81,17 +83,25 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     return Lines(header, frame.cast({c: pl.String for c in columns[1:]}), errors, len(data))
 
 
+def _utf16_bom(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    return head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def _one_line_per_newline(path: Path) -> bool:
     """Whether the file has neither lone carriage returns (Python's text reader ends a line
-    there, polars does not) nor NUL bytes; read in chunks, so memory stays flat."""
+    there, polars does not) nor NUL bytes; read in chunks, so memory stays flat. A chunk without
+    carriage returns (a search, several times faster than counting) has nothing to count."""
     carriage = pairs = 0
     last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
             if b"\x00" in chunk:
                 return False
-            carriage += chunk.count(b"\r")
-            pairs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            if b"\r" in chunk or last == b"\r":
+                carriage += chunk.count(b"\r")
+                pairs += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             last = chunk[-1:]
     return carriage == pairs
 
