@@ -19,6 +19,8 @@ from synthscope.observe import pipeline
 from synthscope.observe._prefetch import consumer_waiting
 from synthscope.observe.classify import Classifier
 from synthscope.observe.pipeline import import_file
+from synthscope.observe.sources import file as file_source
+from synthscope.observe.sources.file import FileSource
 from synthscope.store import Store
 from synthscope.store.models import ItemRow, RunRow, SnapshotRow
 
@@ -245,3 +247,34 @@ def test_batches_left_unprepared_by_the_reader_store_the_same(
 
 def test_only_a_producer_sees_a_waiting_consumer() -> None:
     assert consumer_waiting() is False  # this process feeds no queue: nothing is handed over
+
+
+def test_a_small_text_file_is_read_in_this_process_unless_asked(
+    store: Store, tmp_path: Path, classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting the spawned reader costs more than it saves on a small file; a large one, or an
+    explicit ``prefetch=True``, still gets it."""
+    export = write_export(tmp_path / "export.csv", 30)
+    started: list[str] = []
+    real = pipeline.prefetched
+
+    def counting(make: Any, *, start: str = "fork") -> Any:
+        started.append(start)
+        return real(make, start=start)
+
+    monkeypatch.setattr(pipeline, "prefetched", counting)
+    monkeypatch.setattr(pipeline, "can_prefetch", lambda: True)
+    import_file(store, export, classifier=classifier, prefetch=None)
+    assert started == []
+    import_file(store, export, classifier=classifier, prefetch=True)
+    assert started == ["spawn"]
+    monkeypatch.setattr(file_source, "SPAWN_MIN_BYTES", 1)
+    import_file(store, export, classifier=classifier, prefetch=None)
+    assert started == ["spawn", "spawn"]
+
+
+def test_worth_a_second_process_by_size_and_format(tmp_path: Path) -> None:
+    small = write_export(tmp_path / "export.csv", 5)
+    assert not FileSource(columnar=True).worth_a_second_process(str(small))
+    assert FileSource(columnar=False).worth_a_second_process(str(small))  # forked: cheap
+    assert FileSource(columnar=True).worth_a_second_process(str(tmp_path / "missing.csv"))

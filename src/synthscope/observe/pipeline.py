@@ -71,9 +71,10 @@ def run_source(
 ) -> RunSummary:
     """Collect ``query`` from ``source`` into ``store``; resume an unfinished identical run.
 
-    ``prefetch`` (default: when the machine has more than one core) reads and classifies the
-    next batches in a second process while this one stores; a table batch that process hands
-    over unclassified (this one had nothing queued) is classified here. On SQLite a thread
+    ``prefetch`` (default: when the machine has more than one core and the source says it pays
+    off, ``Source.worth_a_second_process``) reads and classifies the next batches in a second
+    process while this one stores; a table batch that process hands over unclassified (this
+    one had nothing queued) is classified here. On SQLite a thread
     checkpoints the write-ahead log meanwhile (``Store.checkpointing``).
 
     Raises:
@@ -124,8 +125,8 @@ def _batches(
 ) -> Iterator[Batch]:
     # classified_batches lives in a module that imports no store: a spawned producer starts
     # without loading SQLAlchemy.
-    use = can_prefetch() if prefetch is None else prefetch
-    if not use:
+    wanted = prefetch if prefetch is not None else can_prefetch()
+    if not wanted or (prefetch is None and not source.worth_a_second_process(query)):
         return classified_batches(source, query, checkpoint, classifier)
     make = partial(classified_batches, source, query, checkpoint, classifier, consumer_waiting)
     # Column-wise file batches use polars, which a forked producer cannot (see _prefetch).

@@ -63,6 +63,11 @@ class Source(ABC):
             SourceError: the source cannot be reached.
         """
 
+    def worth_a_second_process(self, query: str) -> bool:
+        """Whether reading ``query`` in a second process while this one stores pays for starting
+        that process (the pipeline asks when the caller leaves it to choose). Yes by default."""
+        return True
+
     @classmethod
     @abstractmethod
     def examples(cls) -> list[tuple[Source, str]]:
