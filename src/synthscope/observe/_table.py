@@ -176,7 +176,7 @@ def classified_batches(
     query: str,
     checkpoint: Checkpoint | None,
     classifier: Classifier,
-    defer: Callable[[], bool] | None = None,
+    defer: Callable[[], bool] = lambda: False,
 ) -> Iterator[Batch]:
     """The batches of ``source`` for ``query``, classified (table batches also merged per key):
     what the import pipeline's producer yields.
@@ -186,7 +186,7 @@ def classified_batches(
     itself, so on two cores neither process idles while the other has work to give away.
     """
     for batch in source.fetch_iter(query, checkpoint):
-        if isinstance(batch, TableBatch) and not (defer is not None and defer()):
+        if isinstance(batch, TableBatch) and not defer():
             prepare(batch, classifier)
         for item in batch.items:
             classify(item, classifier)

@@ -125,8 +125,9 @@ def _batches(
 ) -> Iterator[Batch]:
     # classified_batches lives in a module that imports no store: a spawned producer starts
     # without loading SQLAlchemy.
-    wanted = prefetch if prefetch is not None else can_prefetch()
-    if not wanted or (prefetch is None and not source.worth_a_second_process(query)):
+    if prefetch is None:
+        prefetch = can_prefetch() and source.worth_a_second_process(query)
+    if not prefetch:
         return classified_batches(source, query, checkpoint, classifier)
     make = partial(classified_batches, source, query, checkpoint, classifier, consumer_waiting)
     # Column-wise file batches use polars, which a forked producer cannot (see _prefetch).

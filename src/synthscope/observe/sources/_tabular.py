@@ -54,7 +54,8 @@ def detect_encoding(path: Path, file: str) -> str:
         head = handle.read(4)
     if not head:
         raise InputError(f"{file}: the file is empty.", zh=f"{file}：文件是空的。")
-    candidates = [enc for bom, enc in _BOMS if head.startswith(bom)][:1] or ["utf-8", "gb18030"]
+    marked = bom_encoding(head)
+    candidates = [marked] if marked else ["utf-8", "gb18030"]
     for encoding in candidates:
         if _decodes(path, encoding):
             return encoding
@@ -62,6 +63,11 @@ def detect_encoding(path: Path, file: str) -> str:
         f"{file}: cannot decode as UTF-8 or GB18030.",
         zh=f"{file}：无法按 UTF-8 或 GB18030 解码。",
     )
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The codec a byte order mark at the start of ``head`` names, None without one."""
+    return next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
 
 
 def _decodes(path: Path, encoding: str) -> bool:

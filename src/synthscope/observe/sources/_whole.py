@@ -12,7 +12,6 @@ streaming reader's own per-line rules, so every row and every error is exactly w
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import polars as pl
 
 from synthscope.errors import InputError, RecordError
 from synthscope.observe._slices import map_slices
-from synthscope.observe.sources._tabular import RowResult, _DelimitedRows
+from synthscope.observe.sources._tabular import RowResult, _DelimitedRows, bom_encoding
 
 # Larger files are streamed: a whole-file table costs about 2.5 bytes of memory per byte of file.
 WHOLE_LIMIT = 256 << 20
@@ -51,7 +50,7 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     Raises:
         InputError: the file is empty or has no header.
     """
-    if path.stat().st_size > WHOLE_LIMIT or _utf16_bom(path):
+    if path.stat().st_size > WHOLE_LIMIT or _marked_not_utf8(path):
         return None
     if not _one_line_per_newline(path):
         return None
@@ -83,10 +82,9 @@ def read_whole(path: Path, file: str, delimiter: str) -> Lines | None:
     return Lines(header, frame.cast({c: pl.String for c in columns[1:]}), errors, len(data))
 
 
-def _utf16_bom(path: Path) -> bool:
+def _marked_not_utf8(path: Path) -> bool:
     with path.open("rb") as handle:
-        head = handle.read(2)
-    return head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        return bom_encoding(handle.read(4)) not in (None, "utf-8-sig")
 
 
 def _one_line_per_newline(path: Path) -> bool:

@@ -137,7 +137,7 @@ class FileSource(Source):
         start = _start_row(checkpoint)
         observed_at = self.observed_at or _mtime(path)
         context = RowContext(file, platform_name(self.platform), self.kind, observed_at)
-        kind = _FORMATS.get(path.suffix.lower().lstrip(".")) or sniff_format(path, file)
+        kind = _kind_of(path, file)
         if not (self.columnar and kind in _TEXT_FORMATS):
             rows = _results(path, context, self.mapping, start, kind)
             yield from _batches(rows, self.batch_size)
@@ -174,7 +174,7 @@ class FileSource(Source):
         200,000 rows, 21 MB). Forked readers (the row path) start in milliseconds."""
         path = Path(query)
         try:
-            kind = _FORMATS.get(path.suffix.lower().lstrip(".")) or sniff_format(path, str(path))
+            kind = _kind_of(path, str(path))
             small = path.stat().st_size < SPAWN_MIN_BYTES
         except (OSError, InputError):
             return True  # fetch_iter says what is wrong with the file
@@ -202,6 +202,11 @@ class FileSource(Source):
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
         return [(cls(), str(folder / name)) for name in files]
+
+
+def _kind_of(path: Path, file: str) -> str:
+    """The file's format: by its extension, else sniffed from its first bytes."""
+    return _FORMATS.get(path.suffix.lower().lstrip(".")) or sniff_format(path, file)
 
 
 def count_lines(path: Path) -> int | None:
