@@ -71,7 +71,13 @@ def image_rows(data: Path, reports: Path | None, name: str) -> list[Row]:
     how = f"synthscope evaluate --cv --robustness --detector {name} --data {pack} " + " ".join(
         f"--extra-real {e}" for e in extra
     )
-    folds = ", ".join(f"{g} {v['clean']:.2f}" for g, v in report["folds"].items())
+    folds = ", ".join(
+        f"{g} {'-' if v['clean'] is None else format(v['clean'], '.2f')}"
+        for g, v in report["folds"].items()
+    )
+    if clean is None or j75 is None:  # a fold with one class: no AUC (null in the report)
+        what = f"{name}: CNNDetection leave-one-generator-out mean AUC"
+        return [(what, "undefined", "info", how)]
     return [
         (
             f"{name}: CNNDetection leave-one-generator-out mean AUC >= 0.90",

@@ -3,18 +3,42 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from synthscope.errors import UsageError
+from synthscope.check._datasets import LAYOUTS, NAMED_ONLY
+from synthscope.errors import InputError, UsageError
 
 _TEXT = {
     "trained": {
-        "en": "Trained {detector} on {n} files ({fake} synthetic); model written to {model}.",
-        "zh": "已用 {n} 个文件（{fake} 个合成）训练 {detector}；模型已写入 {model}。",
+        "en": "Trained {detector} on {n} files ({fake} synthetic){skipped}; "
+        "model written to {model}.",
+        "zh": "已用 {n} 个文件（{fake} 个合成）训练 {detector}{skipped}；模型已写入 {model}。",
+    },
+    "skipped": {"en": "; skipped {n} ({reasons})", "zh": "；跳过 {n} 个（{reasons}）"},
+    "comma": {"en": ", ", "zh": "，"},
+    "unreadable": {"en": "{n} unreadable", "zh": "{n} 个无法读取或解码"},
+    "other_kind": {"en": "{n} of another media kind", "zh": "{n} 个属于其他媒体类型"},
+    "unused": {
+        "en": "Layout {layout}: {n} media files under {root} are not labelled in it and were "
+        "left out (--layout picks another layout).",
+        "zh": "使用布局 {layout}：{root} 下有 {n} 个媒体文件在该布局中没有标签，已略过"
+        "（可用 --layout 指定其他布局）。",
+    },
+    "one_class": {
+        "en": "Warning: the data holds only {which} files ({n}); AUC, AP and EER need both "
+        "classes and are left empty.",
+        "zh": "警告：数据中只有{which}文件（{n} 个）；AUC、AP 和 EER 需要两类样本，未计算。",
+    },
+    "real": {"en": "real", "zh": "真实"},
+    "synthetic": {"en": "synthetic", "zh": "合成"},
+    "no_plot": {
+        "en": "No ROC curve for {detector}: no condition has scored files of both classes.",
+        "zh": "未绘制 {detector} 的 ROC 曲线：没有哪个条件同时有两类已评分的文件。",
     },
     "chosen": {
         "en": "Scorer chosen by leave-one-generator-out on the {k} training generators: {chosen} "
@@ -44,8 +68,9 @@ def register(app: typer.Typer) -> None:
 
 
 _LAYOUT_HELP = (
-    "cnndetection, asvspoof, dfdc, celebdf, faceforensics or folders (default: the first that "
-    "finds labelled files); celebdf-test: Celeb-DF's official test list only."
+    f"{', '.join(list(LAYOUTS)[:-1])} or {list(LAYOUTS)[-1]} (default: the first of these, in "
+    f"this order, that finds labelled files); {', '.join(NAMED_ONLY)}: Celeb-DF's official test "
+    "list only."
 )
 _EXTRA_HELP = "Folder of real images from another source; repeat for several."
 
@@ -53,7 +78,14 @@ _EXTRA_HELP = "Folder of real images from another source; repeat for several."
 def train(
     detector: Annotated[str, typer.Argument(help="Detector name, e.g. spectral or lfcc-gmm.")],
     data: Annotated[Path, typer.Option("--data", help="Folder of labelled files.")],
-    out: Annotated[Path | None, typer.Option("--out", help="Model file to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Model file to write (default: the detector's model file name in the current "
+            "folder, e.g. ./spectral.json).",
+        ),
+    ] = None,
     layout: Annotated[str | None, typer.Option(help=_LAYOUT_HELP)] = None,
     extra_real: Annotated[list[Path] | None, typer.Option("--extra-real", help=_EXTRA_HELP)] = None,
 ) -> None:
@@ -63,17 +95,20 @@ def train(
     from synthscope.cli import out_console
 
     target = out or Path(getattr(detector_class(detector), "model_file", f"{detector}.json"))
+    _check_writable(target)
     from synthscope.cli import _progress
 
     with _progress() as bar:
         bar.add_task(_say("training", detector=detector), total=None, detail="")
         result = run_train(detector, data, target, layout, extra_real)
+    _note_unused(result)
     out_console.print(
         _say(
             "trained",
             detector=detector,
             n=result["n"],
             fake=result["n_fake"],
+            skipped=_skipped(result["skipped"]),
             model=result["model"],
         ),
         markup=False,
@@ -123,7 +158,7 @@ def evaluate(
     """Measure detectors on labelled data: AUC, AP, EER, ECE, accuracy and FPR at the threshold."""
     from synthscope.check.detectors._linear import write_atomic
     from synthscope.check.evaluate import evaluate_many, render_table
-    from synthscope.cli import out_console
+    from synthscope.cli import out_console, settings
 
     if extra_real and not cv:
         raise UsageError("--extra-real is used with --cv.", zh="--extra-real 需与 --cv 一起使用。")
@@ -131,6 +166,10 @@ def evaluate(
         raise UsageError(
             "--cv trains its own models; drop --model.", zh="--cv 会自行训练模型；请去掉 --model。"
         )
+    if out is not None:
+        _check_writable(out)
+    if plots is not None:
+        _check_writable(plots, folder=True)
     from synthscope.cli import _progress
 
     with _progress() as bar:
@@ -155,18 +194,94 @@ def evaluate(
             extra_real=extra_real if cv else None,
             progress=progress,
         )
-    text = json.dumps(reports, indent=1, ensure_ascii=False)
+    if reports:
+        _note_unused(reports[0])
+        _warn_one_class(reports[0]["labels"])
+    text = _json(reports)
     if out is not None:
         write_atomic(out, text.encode())
     if plots is not None:
-        from synthscope.check._roc_plot import write_roc_plots
-
-        for path in write_roc_plots(reports, plots):
-            out_console.print(_say("plots", path=path), markup=False)
+        _write_plots(reports, plots)
     if as_json:
         out_console.print(text, markup=False)
         return
     for report in reports:
-        out_console.print(render_table(report) + "\n", markup=False)
+        out_console.print(render_table(report, settings().lang) + "\n", markup=False)
     if out is not None:
         out_console.print(_say("written", path=out), markup=False)
+
+
+def _json(value: Any) -> str:
+    """``value`` as JSON: an undefined metric (NaN) is ``null``, never the invalid ``NaN``."""
+    from synthscope.check._metrics import finite
+
+    return json.dumps(finite(value), indent=1, ensure_ascii=False, allow_nan=False)
+
+
+def _check_writable(path: Path, folder: bool = False) -> None:
+    """Refuse an output path that cannot be written before any work starts: a folder where a file
+    is to go (or a file where a folder is), or a file on the way to it. Missing folders are made
+    when writing.
+
+    Raises:
+        InputError: the path cannot be written.
+    """
+    if folder and path.exists() and not path.is_dir():
+        raise InputError(
+            f"Cannot write into {path}: it is a file, not a folder.",
+            zh=f"无法写入 {path}：它是文件，不是文件夹。",
+        )
+    if not folder and path.is_dir():
+        raise InputError(
+            f"Cannot write {path}: it is a folder.", zh=f"无法写入 {path}：它是文件夹。"
+        )
+    probe = path if folder else path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise InputError(
+            f"Cannot write {path}: {probe} is a file, not a folder.",
+            zh=f"无法写入 {path}：{probe} 是文件，不是文件夹。",
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(
+            f"Cannot write {path}: the folder {probe} is not writable.",
+            zh=f"无法写入 {path}：文件夹 {probe} 不可写。",
+        )
+
+
+def _err(text: str) -> None:
+    from synthscope.cli import err_console
+
+    err_console.print(text, markup=False)
+
+
+def _note_unused(result: dict[str, Any]) -> None:
+    """Say on stderr which layout was used when it left media files under --data out."""
+    if result.get("unused_files"):
+        _err(_say("unused", layout=result["layout"], n=result["unused_files"], root=result["data"]))
+
+
+def _warn_one_class(labels: list[int]) -> None:
+    if labels and len(set(labels)) == 1:
+        which = _say("synthetic" if labels[0] else "real")
+        _err(_say("one_class", which=which, n=len(labels)))
+
+
+def _skipped(skipped: dict[str, int]) -> str:
+    """``"; skipped 2 (1 unreadable, 1 of another media kind)"`` or nothing."""
+    if not skipped:
+        return ""
+    listed = _say("comma").join(_say(why, n=n) for why, n in sorted(skipped.items()))
+    return _say("skipped", n=sum(skipped.values()), reasons=listed)
+
+
+def _write_plots(reports: list[dict[str, Any]], folder: Path) -> None:
+    from synthscope.check._roc_plot import has_curves, write_roc_plots
+    from synthscope.cli import out_console
+
+    for report in reports:
+        if not has_curves(report):
+            _err(_say("no_plot", detector=report["detector"]))
+    for path in write_roc_plots(reports, folder):
+        out_console.print(_say("plots", path=path), markup=False)

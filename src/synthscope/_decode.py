@@ -4,6 +4,7 @@ audio and video. Every third-party error becomes a :class:`MediaError` naming th
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 _SOUNDFILE_FAMILIES = ("wav", "flac", "ogg")
 
 
-def _broken(media: Media, exc: BaseException) -> MediaError:
+def decode_error(media: Media, exc: BaseException) -> MediaError:
+    """The one wording for a file its decoder refuses (the decoder's own words in brackets)."""
     reason = str(exc).strip().rstrip(".") or type(exc).__name__
     return MediaError(
         f"{media.name or 'The input'} cannot be decoded as {media.mime} ({reason}); "
@@ -31,16 +33,49 @@ def _broken(media: Media, exc: BaseException) -> MediaError:
     )
 
 
+_WHAT_ZH = {
+    "pixels": "像素数",
+    "frames": "帧数",
+    "seconds": "时长（秒）",
+    "pixels per frame": "每帧像素数",
+}
+
+
 def _over(media: Media, what: str, value: float, limit: float) -> MediaError:
     return MediaError(
         f"{media.name or 'The input'} has {value:,.0f} {what}, "
         f"more than the limit of {limit:,.0f}.",
-        zh=f"{media.name or '输入'} 的{what}为 {value:,.0f}，超过上限 {limit:,.0f}。",
+        zh=f"{media.name or '输入'} 的{_WHAT_ZH[what]}为 {value:,.0f}，超过上限 {limit:,.0f}。",
     )
+
+
+def _bomb(media: Media, exc: Exception) -> MediaError:
+    """Pillow's own refusal (over twice its MAX_IMAGE_PIXELS, before our check could run) in the
+    words of :func:`_over`: its message names the pixel count."""
+    from PIL import Image
+
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    if found is None:
+        return MediaError(
+            f"{media.name or 'The input'} declares more pixels than allowed.",
+            zh=f"{media.name or '输入'} 声明的像素数超过上限（疑似解压炸弹）。",
+        )
+    pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0) or media.limits.max_pixels
+    return _over(media, "pixels", int(found[1]), min(media.limits.max_pixels, pillow_limit))
 
 
 def open_image(media: Media) -> Image.Image:
     """Open, check the header against the limits, then decode the first frame."""
+    return _opened_image(media, decode=True)
+
+
+def check_image_header(media: Media) -> None:
+    """Check the pixel and frame counts an image's header declares against the limits, without
+    decoding it (a 500 KB PNG can declare 177 megapixels: 530 MB once decoded)."""
+    _opened_image(media, decode=False)
+
+
+def _opened_image(media: Media, decode: bool) -> Image.Image:
     from PIL import Image
 
     if media.kind != "image":
@@ -57,16 +92,14 @@ def open_image(media: Media) -> Image.Image:
             frames = int(getattr(image, "n_frames", 1))
             if frames > media.limits.max_frames:
                 raise _over(media, "frames", frames, media.limits.max_frames)
-            image.load()
+            if decode:
+                image.load()
     except MediaError:
         raise
     except Image.DecompressionBombError as exc:
-        raise MediaError(
-            f"{media.name or 'The input'} declares more pixels than allowed ({exc}).",
-            zh=f"{media.name or '输入'} 声明的像素数超过上限（疑似解压炸弹）。",
-        ) from exc
+        raise _bomb(media, exc) from exc
     except (OSError, ValueError, SyntaxError) as exc:
-        raise _broken(media, exc) from exc
+        raise decode_error(media, exc) from exc
     return image
 
 
@@ -77,7 +110,7 @@ def decoded_pixels(media: Media) -> np.ndarray[Any, Any]:
     probe(media)
     frames = [f.to_ndarray(format="rgb24") for f in _frames(media, "video")]
     if not frames:
-        raise _broken(media, ValueError("no video frames"))
+        raise decode_error(media, ValueError("no video frames"))
     return np.stack(frames)
 
 
@@ -92,10 +125,10 @@ def decoded_samples(media: Media) -> np.ndarray[Any, Any]:
                 samples, _ = soundfile.read(handle, dtype="float64", always_2d=True)
             return np.asarray(samples)
         except (RuntimeError, soundfile.LibsndfileError) as exc:
-            raise _broken(media, exc) from exc
+            raise decode_error(media, exc) from exc
     chunks = [f.to_ndarray().reshape(-1) for f in _frames(media, "audio")]
     if not chunks:
-        raise _broken(media, ValueError("no audio samples"))
+        raise decode_error(media, ValueError("no audio samples"))
     return np.concatenate(chunks)
 
 
@@ -112,7 +145,7 @@ def open_container(media: Media) -> Iterator[av.container.InputContainer]:
         try:
             container = av.open(handle, mode="r")
         except (av.FFmpegError, ValueError, OSError) as exc:
-            raise _broken(media, exc) from exc
+            raise decode_error(media, exc) from exc
         with container:
             yield container
 
@@ -127,7 +160,7 @@ def _frames(media: Media, kind: str) -> Iterator[Any]:
                 return
             yield from container.decode(streams[0])
         except (av.FFmpegError, ValueError, OSError) as exc:
-            raise _broken(media, exc) from exc
+            raise decode_error(media, exc) from exc
 
 
 def probe(media: Media) -> StreamInfo:

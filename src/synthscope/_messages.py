@@ -65,6 +65,35 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Interrupted; run the same command again to resume.",
         "zh": "已中断；再次运行同一命令即可从断点继续。",
     },
+    "eval_title": {
+        "en": "{detector} on {data} ({mode})",
+        "zh": "{detector}，数据 {data}（{mode}）",
+    },
+    "eval_mode_shipped": {"en": "shipped model", "zh": "内置模型"},
+    "eval_mode_model": {"en": "model {model}", "zh": "模型 {model}"},
+    "eval_mode_cv": {"en": "cross-validation", "zh": "交叉验证"},
+    "eval_col_condition": {"en": "condition", "zh": "条件"},
+    "eval_col_n": {"en": "n", "zh": "样本数"},
+    "eval_col_auc": {"en": "auc", "zh": "AUC"},
+    "eval_col_ap": {"en": "ap", "zh": "AP"},
+    "eval_col_eer": {"en": "eer", "zh": "EER"},
+    "eval_col_ece": {"en": "ece", "zh": "ECE"},
+    "eval_col_accuracy": {"en": "accuracy", "zh": "准确率"},
+    "eval_col_fpr": {"en": "fpr", "zh": "误报率"},
+    "eval_col_mean_fold_auc": {"en": "mean_fold_auc", "zh": "各折平均 AUC"},
+    "eval_col_unscored": {"en": "unscored", "zh": "未评分"},
+    "eval_held_out": {
+        "en": "  held out {fold}: AUC {aucs}{picked}",
+        "zh": "  留出 {fold}：AUC {aucs}{picked}",
+    },
+    "eval_chosen_without": {
+        "en": " (scorer chosen without it: {chosen})",
+        "zh": "（不含该组时选出的评分方式：{chosen}）",
+    },
+    "eval_extra_real": {
+        "en": "extra real images, FPR at threshold (out of fold): {rates}",
+        "zh": "额外真实图像在阈值处的误报率（折外）：{rates}",
+    },
 }
 
 

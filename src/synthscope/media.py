@@ -246,6 +246,20 @@ class Media(HeldOrOnDisk):
         elif self.kind in ("audio", "video"):
             self.stream_info()
 
+    def check_limits(self) -> None:
+        """Check what the file declares (an image's pixels and frames, a stream's duration and
+        size) against the limits, decoding nothing: run before any decoder sees the file.
+
+        Raises:
+            MediaError: the header cannot be read or breaks a limit.
+        """
+        from synthscope._decode import check_image_header
+
+        if self.kind == "image":
+            check_image_header(self)
+        elif self.kind in ("audio", "video"):
+            self.stream_info()
+
     def replace(self, data: bytes) -> Media:
         """A Media of the same name holding ``data`` (what a writer produced).
 
@@ -290,6 +304,10 @@ def _unreadable(path: Path, exc: OSError) -> MediaError:
     if isinstance(exc, IsADirectoryError):
         return MediaError(f"{path} is a folder, not a file.", zh=f"{path} 是文件夹，不是文件。")
     reason = exc.strerror or str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：文件不存在。")
+    if isinstance(exc, PermissionError):
+        return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：没有读取权限。")
     return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：{reason}。")
 
 
@@ -325,10 +343,12 @@ def _check_declared_size(name: str, data: bytes, size: int | None = None) -> Non
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename; the
+    temporary file is removed whatever stops the write (a full disk, ``path`` being a folder,
+    an interrupt).
 
     Raises:
-        MediaError: the folder cannot be written.
+        MediaError: the folder cannot be written, or ``path`` is a folder.
     """
     target = Path(path)
     tmp = ""
@@ -339,10 +359,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
         # mkstemp makes the file private; a labelled copy is meant to be shared like its input.
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
-    except OSError as exc:
+    except BaseException as exc:
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-        reason = exc.strerror or str(exc)
+        if not isinstance(exc, OSError):
+            raise
+        reason = "it is a folder" if target.is_dir() else (exc.strerror or str(exc))
+        reason_zh = "它是文件夹" if target.is_dir() else (exc.strerror or str(exc))
         raise MediaError(
-            f"Cannot write {target}: {reason}.", zh=f"无法写入 {target}：{reason}。"
+            f"Cannot write {target}: {reason}.", zh=f"无法写入 {target}：{reason_zh}。"
         ) from exc

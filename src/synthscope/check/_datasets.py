@@ -5,6 +5,10 @@ that finds labelled files (or the one named). A sample's ``group`` is what leave
 holds out together: the generator (CNNDetection), the manipulation method (FaceForensics++), the
 utterance (LJSpeech/WaveFake, so a sentence and its vocoded copy never straddle a split), the
 attack (ASVspoof), the original video (DFDC) or the identity shown (Celeb-DF).
+
+``load_dataset`` also says which layout that was and how many media files under the folder it
+left out (the plainly named half of a real/fake tree whose other half has CNNDetection names, say):
+the first layout that finds files wins, and a user should hear that it did not take them all.
 """
 
 from __future__ import annotations
@@ -234,6 +238,16 @@ LAYOUTS: dict[str, Callable[[Path], list[Sample]]] = {
 NAMED_ONLY: dict[str, Callable[[Path], list[Sample]]] = {"celebdf-test": _celebdf_test}
 
 
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """The samples a layout found under a folder, the layout's name, and how many media files
+    under the folder it did not take (``unused``)."""
+
+    samples: list[Sample]
+    layout: str
+    unused: int
+
+
 def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
     """Labelled samples under ``root``; ``layout`` None tries each known layout in turn.
 
@@ -241,11 +255,28 @@ def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
         UsageError: an unknown layout name.
         InputError: ``root`` is not a folder or holds no labelled files.
     """
+    return load_dataset(root, layout).samples
+
+
+def load_dataset(root: Path, layout: str | None = None) -> Dataset:
+    """:func:`load_samples` with the name of the layout that found them and the number of media
+    files under ``root`` that it left out.
+
+    Raises:
+        UsageError: an unknown layout name.
+        InputError: ``root`` is not a folder or holds no labelled files.
+    """
+    name, samples = _read(root, layout)
+    taken = {s.path for s in samples}
+    return Dataset(samples, name, sum(path not in taken for path in _files(root)))
+
+
+def _read(root: Path, layout: str | None) -> tuple[str, list[Sample]]:
     if not root.is_dir():
         raise InputError(f"{root} is not a folder.", zh=f"{root} 不是文件夹。")
     if layout in NAMED_ONLY:
         if samples := NAMED_ONLY[layout](root):
-            return samples
+            return layout, samples
         raise InputError(
             f"No videos listed in {CELEB_TEST_LIST} were found under {root}.",
             zh=f"{root} 下找不到 {CELEB_TEST_LIST} 列出的视频。",
@@ -260,7 +291,7 @@ def load_samples(root: Path, layout: str | None = None) -> list[Sample]:
         if layout in (None, name):
             samples = reader(root)
             if samples:
-                return samples
+                return name, samples
     raise InputError(
         f"No labelled files under {root} (expected real/ and fake/ folders, "
         "N_<generator>_<real|fake> names, an ASVspoof protocol, DFDC metadata.json, "

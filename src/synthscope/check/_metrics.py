@@ -1,11 +1,14 @@
 """Detector metrics: ROC AUC, average precision, EER, accuracy and FPR at a threshold, ECE.
 
 Pure numpy functions of (labels, scores); labels are 1 for synthetic and 0 for real. Ties count
-half in AUC (the Mann-Whitney statistic), so a constant scorer gets exactly 0.5.
+half in AUC (the Mann-Whitney statistic), so a constant scorer gets exactly 0.5. A metric that is
+undefined for the data (AUC with one class) is NaN here; :func:`finite` turns it into ``None``
+for JSON, which has no NaN.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -69,7 +72,11 @@ def roc_curve(labels: ArrayLike, scores: ArrayLike) -> tuple[Array, Array, Array
 
 
 def eer(labels: ArrayLike, scores: ArrayLike) -> float:
-    """Equal error rate: where the false-positive and false-negative rates meet (interpolated)."""
+    """Equal error rate: where the false-positive and false-negative rates meet (interpolated);
+    NaN when one class is missing (one of the two rates does not exist)."""
+    y, _ = _arrays(labels, scores)
+    if y.all() or not y.any():
+        return float("nan")
     fpr, tpr, _ = roc_curve(labels, scores)
     fnr = 1 - tpr
     diff = fpr - fnr
@@ -109,3 +116,15 @@ def summary(labels: ArrayLike, scores: ArrayLike, threshold: ArrayLike) -> dict[
     out.update(auc=roc_auc(y, s), ap=average_precision(y, s), eer=eer(y, s), ece=ece(y, s))
     out.update(at_threshold(y, s, threshold))
     return out
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float in it (in nested dicts, lists and tuples)
+    replaced by ``None``: JSON has no NaN, and an undefined metric is absent, not a number."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(v) for key, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from synthscope.check._metrics import roc_auc, roc_curve
+from synthscope.errors import MediaError
+from synthscope.media import write_atomic
 
 SIZE, MARGIN = 360, 48
 COLOURS = ("#1f5fbf", "#d9531e", "#2e8b3a", "#8e44ad", "#b8860b", "#c0392b", "#555555")
@@ -71,16 +73,40 @@ def roc_svg(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def has_curves(report: dict[str, Any]) -> bool:
+    """Whether some condition of ``report`` has scores of both classes to draw a curve from."""
+    return bool(_curves(report))
+
+
 def write_roc_plots(reports: list[dict[str, Any]], folder: Path) -> list[Path]:
-    """One ``<detector>-roc.svg`` per report in ``folder`` (created if needed); the paths.
+    """One ``<detector>-roc.svg`` per report that :func:`has_curves` in ``folder`` (created if
+    needed), each written atomically; the paths. A report without a curve gets no file (an
+    empty chart would look like a result).
 
     Raises:
-        OSError: the folder cannot be written.
+        MediaError: the folder cannot be made or written.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    drawn = [report for report in reports if has_curves(report)]
+    if drawn:
+        _make_folder(folder)
     paths = []
-    for report in reports:
+    for report in drawn:
         path = folder / f"{report.get('detector', 'detector')}-roc.svg"
-        path.write_text(roc_svg(report), encoding="utf-8")
+        write_atomic(path, roc_svg(report).encode("utf-8"))
         paths.append(path)
     return paths
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if folder.is_file():
+            raise MediaError(
+                f"Cannot write into {folder}: it is a file, not a folder.",
+                zh=f"无法写入 {folder}：它是文件，不是文件夹。",
+            ) from exc
+        reason = exc.strerror or str(exc)
+        raise MediaError(
+            f"Cannot write into {folder}: {reason}.", zh=f"无法写入 {folder}：{reason}。"
+        ) from exc

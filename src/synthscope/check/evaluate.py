@@ -13,11 +13,18 @@ network) is held at once.
 detector not to flag real photos unlike the pack's, and in cross-validation each of their groups is
 held out with one fold, so their false-positive rate is measured out of fold too. Metrics and AUCs
 are the pack's; the extras get their own false-positive rate (``extra_real`` in the report).
+
+Reports hold no NaN (``_metrics.finite``: an undefined metric is ``None``), name the dataset
+layout used and the media files under the folder it left out (``layout``, ``unused_files``), and
+a given model file is read and tried before the first file is scored, so a wrong ``--model``
+stops the run instead of leaving every file unscored.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
+import unicodedata
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -25,11 +32,19 @@ from typing import Any, overload
 
 import numpy as np
 
-from synthscope.check._datasets import IMAGE_SUFFIXES, Sample, load_samples, real_images
-from synthscope.check._metrics import roc_auc, summary
+from synthscope._messages import msg
+from synthscope.check._datasets import (
+    IMAGE_SUFFIXES,
+    Dataset,
+    Sample,
+    load_dataset,
+    load_samples,
+    real_images,
+)
+from synthscope.check._metrics import finite, roc_auc, summary
 from synthscope.check._robustness import SWEEPS
 from synthscope.check.detectors import Detector, Loaded, Trainable, detector_class
-from synthscope.errors import SynthscopeError, UsageError
+from synthscope.errors import InputError, SynthscopeError, UsageError
 
 MAX_GROUP_FOLDS = 12
 Transform = Callable[[Loaded], Loaded] | None
@@ -60,9 +75,65 @@ class _Files(Sequence[Loaded]):
         return (Loaded.open(path) for path in self.paths)
 
 
-def _detector(name: str, model: Path | None = None) -> Detector:
+def _detector(name: str) -> Detector:
+    return detector_class(name)()
+
+
+def _with_model(name: str, model: Path) -> Detector:
+    """Detector ``name`` with the model file ``model``, read and tried on the detector's own
+    examples now: scoring turns a detector's errors into unscored files, so a missing, broken or
+    foreign model would otherwise give a report of nothing but unscored files.
+
+    Raises:
+        UsageError: the detector takes no model file.
+        InputError: the file cannot be read or is not a model this detector can use.
+    """
     cls = detector_class(name)
-    return cls(model_path=model) if model is not None else cls()  # type: ignore[call-arg]
+    if "model_path" not in inspect.signature(cls).parameters:
+        raise UsageError(
+            f"The detector {name!r} takes no model file; drop --model.",
+            zh=f"检测器 {name!r} 不使用模型文件；请去掉 --model。",
+        )
+    if not model.is_file():
+        raise InputError(
+            f"Cannot read the model file {model}: there is no such file.",
+            zh=f"无法读取模型文件 {model}：文件不存在。",
+        )
+    detector = cls(model_path=model)  # type: ignore[call-arg]
+    try:
+        getattr(detector, "threshold", None)  # loads the model where the detector has one
+        for reference, media in cls.examples():
+            _try_example(detector, reference, media)
+    except SynthscopeError:
+        raise
+    except Exception as exc:  # a model of another shape fails in numpy or onnxruntime
+        raise _foreign(model, name) from exc
+    return detector
+
+
+def _try_example(detector: Detector, reference: Detector, media: Loaded) -> None:
+    """Score one example; an error the shipped model (``reference``) does not meet is the
+    model's.
+
+    Raises:
+        InputError: the model fails where the shipped one does not.
+    """
+    try:
+        detector.predict(media)
+    except SynthscopeError as exc:
+        try:
+            reference.predict(media)
+        except Exception:  # the example itself is hard: it says nothing about the model
+            return
+        model = Path(getattr(detector, "model_path", "") or "")
+        raise _foreign(model, detector.name) from exc
+
+
+def _foreign(model: Path, name: str) -> InputError:
+    return InputError(
+        f"Cannot read the model file {model}: it is not a model for {name}.",
+        zh=f"无法读取模型文件 {model}：它不是 {name} 的模型。",
+    )
 
 
 def _score(detector: Detector, media: Loaded, transform: Transform) -> float | None:
@@ -120,14 +191,17 @@ def evaluate(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Metrics of detector ``name`` with its shipped model (or ``model``) on the data at ``root``;
-    ``progress(done, total)`` after each file.
+    ``progress(done, total)`` after each file. ``mode`` is ``shipped-model`` or ``model-file``
+    and ``model`` the model file read (None for a detector without one).
 
     Raises:
-        UsageError: unknown detector or layout.
-        InputError: no labelled data, or an unreadable model file.
+        UsageError: unknown detector or layout, or a detector that takes no model file.
+        InputError: no labelled data, or a model file that cannot be read or is not the
+            detector's.
     """
-    samples = load_samples(root, layout)
-    detector = _detector(name, model)
+    dataset = load_dataset(root, layout)
+    samples = dataset.samples
+    detector = _detector(name) if model is None else _with_model(name, model)
     labels = [s.label for s in samples]
     conditions = _sweep(_kind(samples), robustness)
     scores: dict[str, list[float | None]] = {c: [] for c in conditions}
@@ -140,14 +214,21 @@ def evaluate(
         if progress is not None:
             progress(done, len(samples))
     results = {c: _metrics(detector, scores[c], labels) for c in conditions}
-    return {
+    used = getattr(detector, "model_path", None)
+    report = {
         "detector": name,
         "data": str(root),
-        "mode": "shipped-model",
+        "mode": "shipped-model" if model is None else "model-file",
+        "model": None if used is None else str(used),
         "conditions": results,
         "files": [str(s.path) for s in samples],
         "labels": labels,
     }
+    return dict(finite(report | _layout(dataset)))
+
+
+def _layout(dataset: Dataset) -> dict[str, Any]:
+    return {"layout": dataset.layout, "unused_files": dataset.unused}
 
 
 def _folds(samples: list[Sample]) -> list[tuple[str, list[int]]]:
@@ -207,10 +288,14 @@ def cross_validate(
 
     Raises:
         UsageError: unknown detector or layout, or a detector that cannot be trained.
-        InputError: no labelled data.
+        InputError: no labelled data, no file of the kind the detector reads, or one class only.
     """
-    pack = load_samples(root, layout)
+    dataset = load_dataset(root, layout)
+    pack = dataset.samples
     samples = pack + real_images(extra_real or [])
+    _trainable(name)
+    _check_kind(name, samples, root)
+    _both_classes(name, samples, root)
     labels = np.array([s.label for s in samples])
     conditions = _sweep(_kind(samples), robustness)
     scores = {c: np.full(len(samples), np.nan) for c in conditions}
@@ -240,7 +325,94 @@ def cross_validate(
         report["chosen_per_fold"] = chosen
     if len(samples) > len(pack):
         report["extra_real"] = _extra_report(samples[len(pack) :], scores, thresholds, len(pack))
-    return report
+    return dict(finite(report | _layout(dataset)))
+
+
+KIND_ZH = {"image": "图像", "audio": "音频", "video": "视频"}
+
+
+def _kind_words(name: str) -> tuple[str, str]:
+    """The media kinds detector ``name`` reads, in English and Chinese."""
+    kinds = sorted(detector_class(name).kinds)
+    return " or ".join(kinds), "或".join(KIND_ZH.get(k, k) for k in kinds)
+
+
+def _trainable(name: str) -> None:
+    """Raises: UsageError: detector ``name`` cannot be trained."""
+    if not issubclass(detector_class(name), Trainable):
+        raise UsageError(
+            f"The detector {name!r} cannot be trained.", zh=f"检测器 {name!r} 不可训练。"
+        )
+
+
+def _no_files_of_kind(name: str, root: Path) -> InputError:
+    en, zh = _kind_words(name)
+    return InputError(
+        f"{root} holds no {en} files, the kind {name} reads.",
+        zh=f"{root} 下没有 {name} 能读取的{zh}文件。",
+    )
+
+
+def _check_kind(name: str, samples: list[Sample], root: Path) -> None:
+    """Stop before any fit when no sample is of a kind detector ``name`` reads (the first that
+    is ends the search, so this opens one file on the data the detector is meant for).
+
+    Raises:
+        InputError: none is.
+    """
+    kinds = detector_class(name).kinds
+    for sample in samples:
+        try:
+            if Loaded.open(sample.path).kind in kinds:
+                return
+        except InputError:
+            continue
+    raise _no_files_of_kind(name, root)
+
+
+def _both_classes(name: str, samples: list[Sample], root: Path) -> None:
+    """Raises: InputError: ``samples`` are empty or hold one class only."""
+    if not samples:
+        raise _no_files_of_kind(name, root)
+    fake = sum(s.label for s in samples)
+    if 0 < fake < len(samples):
+        return
+    en, zh = _kind_words(name)
+    real = len(samples) - fake
+    raise InputError(
+        f"Training needs both real and synthetic {en} files; found {real} real and {fake} "
+        f"synthetic under {root}.",
+        zh=f"训练需要真实和合成两类{zh}文件；{root} 下找到真实 {real} 个、合成 {fake} 个。",
+    )
+
+
+def _usable(name: str, samples: list[Sample]) -> tuple[list[Sample], dict[str, int]]:
+    """The samples detector ``name`` can read, and how many others there are for each reason:
+    ``unreadable`` (cannot be opened or decoded: empty, truncated) and ``other_kind`` (media of
+    a kind the detector does not read). Each file is let go after its check."""
+    kinds = detector_class(name).kinds
+    kept: list[Sample] = []
+    skipped: dict[str, int] = {}
+    for sample in samples:
+        why = _unusable(sample.path, kinds)
+        if why is None:
+            kept.append(sample)
+        else:
+            skipped[why] = skipped.get(why, 0) + 1
+    return kept, skipped
+
+
+def _unusable(path: Path, kinds: frozenset[str]) -> str | None:
+    try:
+        media = Loaded.open(path)
+        kind = media.kind
+        if kind == "image" and kind in kinds:
+            media.image()  # a truncated JPEG has a valid header: only decoding finds it out
+    except InputError:
+        return "unreadable"
+    if kind in kinds:
+        return None
+    return "unreadable" if kind == "other" else "other_kind"
 
 
 def _selection(detector: Detector) -> dict[str, Any] | None:
@@ -281,11 +453,9 @@ def _extra_report(
 
 
 def _fit(name: str, samples: list[Sample], held: set[int]) -> Detector:
+    _trainable(name)
     detector = _detector(name)
-    if not isinstance(detector, Trainable):
-        raise UsageError(
-            f"The detector {name!r} cannot be trained.", zh=f"检测器 {name!r} 不可训练。"
-        )
+    assert isinstance(detector, Trainable)
     keep = [i for i in range(len(samples)) if i not in held]
     detector.fit(
         _Files([samples[i].path for i in keep]),
@@ -334,13 +504,18 @@ def train(
     extra_real: list[Path] | None = None,
 ) -> dict[str, Any]:
     """Fit detector ``name`` on every sample under ``root`` (and the real images under
-    ``extra_real``) and save the model to ``out``.
+    ``extra_real``) that it can read and save the model to ``out``. ``n`` and ``n_fake`` count
+    the files used; ``skipped`` the others by reason (see ``_usable``).
 
     Raises:
         UsageError: unknown detector or layout, or a detector that cannot be trained.
-        InputError: no labelled data, or an extra folder that is not a folder.
+        InputError: no labelled data, an extra folder that is not a folder, no readable file of
+            the detector's kind, or readable files of one class only.
     """
-    samples = load_samples(root, layout) + real_images(extra_real or [])
+    _trainable(name)
+    dataset = load_dataset(root, layout)
+    samples, skipped = _usable(name, dataset.samples + real_images(extra_real or []))
+    _both_classes(name, samples, root)
     detector = _fit(name, samples, set())
     detector.save(out)  # type: ignore[attr-defined]
     result = {
@@ -349,43 +524,64 @@ def train(
         "model": str(out),
         "n": len(samples),
         "n_fake": sum(s.label for s in samples),
+        "skipped": skipped,
         "groups": sorted({s.group for s in samples}),
     }
     # Models that choose their scorer on the training data (spectral) say what they chose.
     if selection := _selection(detector):
         result["selection"] = selection
-    return result
+    return dict(finite(result | _layout(dataset)))
 
 
-def render_table(report: dict[str, Any]) -> str:
-    """A plain-text table: one row per condition with the main metrics."""
-    cols = ("n", "auc", "ap", "eer", "ece", "accuracy", "fpr", "mean_fold_auc", "unscored")
+COLUMNS = ("n", "auc", "ap", "eer", "ece", "accuracy", "fpr", "mean_fold_auc", "unscored")
+
+
+def render_table(report: dict[str, Any], lang: str = "en") -> str:
+    """A plain-text table in ``lang`` (en or zh): one row per condition with the main metrics;
+    an undefined metric is ``-``."""
+    header = [msg(f"eval_col_{c}", lang) for c in ("condition", *COLUMNS)]
     lines = [
-        f"{report['detector']} on {report['data']} ({report['mode']})",
-        "condition    " + " ".join(f"{c:>13}" for c in cols),
+        msg(
+            "eval_title",
+            lang,
+            detector=report["detector"],
+            data=report["data"],
+            mode=_mode(report, lang),
+        ),
+        _pad(header[0], 12, left=True) + " " + " ".join(_pad(c, 13) for c in header[1:]),
     ]
     for cond, res in report["conditions"].items():
-        cells = [_cell(res.get(c)) for c in cols]
-        lines.append(f"{cond:<12} " + " ".join(f"{c:>13}" for c in cells))
+        cells = [_cell(res.get(c)) for c in COLUMNS]
+        lines.append(_pad(cond, 12, left=True) + " " + " ".join(_pad(c, 13) for c in cells))
     chosen = report.get("chosen_per_fold", {})
     for fold, aucs in report.get("folds", {}).items():
-        picked = f" (scorer chosen without it: {chosen[fold]})" if fold in chosen else ""
-        lines.append(
-            f"  held out {fold}: AUC "
-            + ", ".join(f"{c} {_cell(v)}" for c, v in aucs.items())
-            + picked
-        )
+        picked = msg("eval_chosen_without", lang, chosen=chosen[fold]) if fold in chosen else ""
+        rates = ", ".join(f"{c} {_cell(v)}" for c, v in aucs.items())
+        lines.append(msg("eval_held_out", lang, fold=fold, aucs=rates, picked=picked))
     extra = report.get("extra_real", {}).get("conditions", {})
     if extra:
-        lines.append(
-            "extra real images, FPR at threshold (out of fold): "
-            + ", ".join(f"{c} {_cell(v['fpr'])} (n {v['n']})" for c, v in extra.items())
-        )
+        rates = ", ".join(f"{c} {_cell(v['fpr'])} (n {v['n']})" for c, v in extra.items())
+        lines.append(msg("eval_extra_real", lang, rates=rates))
     return "\n".join(lines)
 
 
+def _mode(report: dict[str, Any], lang: str) -> str:
+    if report.get("mode") == "cross-validation":
+        return msg("eval_mode_cv", lang)
+    if report.get("mode") == "model-file":
+        return msg("eval_mode_model", lang, model=report.get("model"))
+    return msg("eval_mode_shipped", lang)
+
+
+def _pad(text: str, width: int, left: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (a CJK character takes two)."""
+    wide = sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
+    fill = " " * max(0, width - len(text) - wide)
+    return text + fill if left else fill + text
+
+
 def _cell(value: Any) -> str:
-    if value is None:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "-"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
@@ -406,8 +602,9 @@ def evaluate_many(
     run of detector ``name``.
 
     Raises:
-        UsageError: unknown detector or layout, or no detector for this kind of data.
-        InputError: no labelled data.
+        UsageError: unknown detector or layout, no detector for this kind of data, or a
+            ``model`` for more than one detector.
+        InputError: no labelled data, or a model file that cannot be read.
     """
     from synthscope.check.detectors import detector_names
 
@@ -420,6 +617,11 @@ def evaluate_many(
     ]
     if not chosen:
         raise UsageError(f"No detector reads {kind} files.", zh=f"没有能读取{kind}文件的检测器。")
+    if model is not None and len(chosen) != 1:
+        raise UsageError(
+            "--model is one detector's model: name that detector with --detector.",
+            zh="--model 是某一个检测器的模型：请用 --detector 指明该检测器。",
+        )
 
     def tick(n: str) -> Progress | None:
         return progress(n) if progress is not None else None

@@ -140,6 +140,7 @@ def check_paths(
     for path in paths:
         try:
             media = Media.open(path, limits=limits)
+            media.check_limits()  # before the evidence sources decode it
             extra = [f for source in evidence for f in source(media)]
             yield record(media, scan(media, labelers, extra), settings.lang)
         except InputError as exc:

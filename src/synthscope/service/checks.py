@@ -99,6 +99,7 @@ def _check(
 ) -> dict[str, Any]:
     try:
         media = Media.open(path.read_bytes(), name=name, limits=Limits.from_settings(settings))
+        media.check_limits()  # before the hash banks and detectors decode it
         progress(0.2)
         extra = banks.findings(media) if banks is not None else []
         progress(0.4)

@@ -87,3 +87,20 @@ def test_check_paths_yields_one_valid_record_per_file(tmp_path: Path) -> None:
         jsonschema.validate(json.loads(json.dumps(record)), SCHEMA)
     assert records[0]["verdict"]["label"] == "no_evidence" and records[0]["error"] is None
     assert records[1]["error"]["code"] == 3 and "missing.jpg" in records[1]["error"]["message"]
+
+
+def test_limits_are_checked_before_any_evidence_source_decodes(tmp_path: Path) -> None:
+    from synthscope.check.labels import _examples as ex
+
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(ex.declared_png(13_300, 13_300))
+    seen: list[str] = []
+
+    def evidence(media: object) -> list[Finding]:
+        seen.append("decoded")  # a hash bank or detector would decode 177 megapixels here
+        return []
+
+    (record,) = check_paths([bomb], evidence=[evidence])
+    assert seen == []
+    assert record["error"]["code"] == 3
+    assert "176,890,000 pixels, more than the limit of 100,000,000" in record["error"]["message"]

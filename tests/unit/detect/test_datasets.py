@@ -216,3 +216,17 @@ def test_an_unreadable_protocol_is_one_clear_error(
     monkeypatch.setattr(Path, "read_text", refuse)
     with pytest.raises(InputError, match=r"Cannot read .*protocol\.txt: Permission denied"):
         load_samples(tmp_path, "asvspoof")
+
+
+def test_load_dataset_names_the_layout_and_counts_the_files_it_left_out(tmp_path: Path) -> None:
+    """Half CNNDetection names, half plain names in real/ and fake/: the CNNDetection layout
+    wins by default and leaves the plain half out; the folders layout takes everything."""
+    from synthscope.check._datasets import load_dataset
+
+    touch(tmp_path, "real/0_gan_real.png", "real/1_gan_real.png", "real/photo.png")
+    touch(tmp_path, "fake/2_gan_fake.png", "fake/gen.png", "fake/notes.txt")
+    found = load_dataset(tmp_path)
+    assert (found.layout, len(found.samples), found.unused) == ("cnndetection", 3, 2)
+    folders = load_dataset(tmp_path, "folders")
+    assert (folders.layout, len(folders.samples), folders.unused) == ("folders", 5, 0)
+    assert load_samples(tmp_path) == found.samples

@@ -49,3 +49,18 @@ def test_auc_is_rank_based_and_bounded(rows: list[tuple[int, int]]) -> None:
 def test_summary_has_every_metric() -> None:
     out = summary([0, 1, 0, 1], [0.2, 0.9, 0.4, 0.6], 0.5)
     assert set(out) >= {"n", "auc", "ap", "eer", "ece", "accuracy", "fpr", "fnr"}
+
+
+def test_eer_is_undefined_with_one_class() -> None:
+    """With one class there is no false-negative (or no false-positive) rate to meet: NaN, not
+    the 1.0 the curve's end point gave."""
+    assert math.isnan(eer([0, 0, 0], [0.1, 0.5, 0.9]))
+    assert math.isnan(eer([1, 1], [0.1, 0.9]))
+    assert math.isnan(summary([0, 0], [0.2, 0.7], 0.5)["eer"])
+
+
+def test_finite_turns_every_nan_and_infinity_into_none() -> None:
+    from synthscope.check._metrics import finite
+
+    value = {"a": [math.nan, 1.5, np.float32(2.0)], "b": (math.inf, {"c": -math.inf}), "d": 3}
+    assert finite(value) == {"a": [None, 1.5, 2.0], "b": [None, {"c": None}], "d": 3}

@@ -207,9 +207,9 @@ def test_bad_media_give_findings_without_scores() -> None:
 
 def generator_folder(root: Path, generators: tuple[str, ...]) -> Path:
     """A CNNDetection-named folder: three reals and three up-sampled fakes per generator."""
-    from tests.unit.detect.conftest import fake_png
-
     from synthscope.check.detectors._fixtures import noise_png
+
+    from .conftest import fake_png
 
     root.mkdir()
     for k, gen in enumerate(generators):

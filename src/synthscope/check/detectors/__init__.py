@@ -73,9 +73,28 @@ def detect(media: Loaded, names: list[str] | None = None) -> list[dict[str, Any]
     """
     classes = [detector_class(n) for n in (names or detector_names())]
     detectors = [_instance(cls) for cls in classes if media.kind in cls.kinds]
+    # A detector asked for by name that cannot read this kind says so rather than vanishing.
+    elsewhere = [_other_kind(_instance(cls), media.kind) for cls in classes] if names else []
+    skipped = [f.to_dict() for f in elsewhere if f is not None]
     if media.kind == "audio":
-        return [finding.to_dict() for finding in _run_audio(detectors, media)]
-    return [_run(detector, media).to_dict() for detector in detectors]
+        return [finding.to_dict() for finding in _run_audio(detectors, media)] + skipped
+    return [_run(detector, media).to_dict() for detector in detectors] + skipped
+
+
+_KIND_EN = {"image": "an image", "audio": "audio", "video": "a video", "other": "none of these"}
+_KIND_ZH = {"image": "图片", "audio": "音频", "video": "视频", "other": "以上都不是"}
+
+
+def _other_kind(detector: Detector, kind: str) -> DetectorFinding | None:
+    """A no-score finding for a detector that does not read ``kind`` (None when it does)."""
+    if kind in detector.kinds:
+        return None
+    reads = sorted(detector.kinds)
+    return detector.finding(
+        None,
+        f"it reads only {' and '.join(reads)} files; this file is {_KIND_EN[kind]}",
+        zh=f"它只读取{'和'.join(_KIND_ZH[k] for k in reads)}文件；此文件：{_KIND_ZH[kind]}",
+    )
 
 
 _INSTANCES: dict[type[Detector], Detector] = {}

@@ -27,6 +27,8 @@ def flat_run(lines: NDArray[np.uint8] | NDArray[np.float32]) -> int:
     Rows are tested in growing chunks from the edge and the test stops at the first chunk with
     a row that is not flat: most pictures have no bar, and their first row already ends it.
     Only the rows tested are turned into floats."""
+    if len(lines) == 0:  # a side of under 4 px has no quarter to search
+        return 0
     edge = median(lines[0].astype(np.float32))
     start, step = 0, 8
     while start < len(lines):

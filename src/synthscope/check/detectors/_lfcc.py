@@ -22,6 +22,8 @@ def resample(x: NDArray[np.float32], rate: int, target: int = RATE) -> Array:
     if rate == target or len(x) == 0:
         return x.astype(np.float64)
     n = round(len(x) * target / rate)
+    if n == 0:  # a sample or two at a higher rate: nothing left at the target rate
+        return np.zeros(0)
     spec = np.fft.rfft(x.astype(np.float64))
     keep = min(len(spec), n // 2 + 1)
     out = np.zeros(n // 2 + 1, dtype=complex)

@@ -9,8 +9,6 @@ a probability.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +16,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from synthscope.errors import InputError, UsageError
+from synthscope import media
+from synthscope.errors import InputError, MediaError, UsageError
 
 Array = NDArray[np.float64]
 
@@ -64,13 +63,21 @@ class LinearModel:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model or report is meant to be read by others
-    os.replace(tmp, path)
+    """:func:`synthscope.media.write_atomic` into ``path``'s folder, made first if missing (a
+    model or report may go into a new folder).
+
+    Raises:
+        MediaError: the folder cannot be made or written, or ``path`` is a folder.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, or no permission
+        reason = exc.strerror or str(exc)
+        raise MediaError(
+            f"Cannot write {path}: {path.parent} cannot be made a folder ({reason}).",
+            zh=f"无法写入 {path}：无法创建文件夹 {path.parent}（{reason}）。",
+        ) from exc
+    media.write_atomic(path, data)
 
 
 def sigmoid(v: Array) -> Array:

@@ -8,7 +8,9 @@ cached; video frames are streamed so a long clip never sits in memory.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -48,6 +50,40 @@ PALETTE_REASON = (
 # Half-overlapping, so a stretch of up to half a window lies whole in one of them: back to back,
 # 30 s spliced across a window boundary scored 0.50 in either half (inconclusive) instead of 0.92.
 AUDIO_WINDOWS, AUDIO_WINDOW_S, MAX_AUDIO_WINDOWS = 1, 30.0, 240
+
+
+# Pillow's modes for 16-bit and 32-bit integer and float pixels: converting them to RGB clips
+# every value above 255 to white (a 16-bit PNG became a flat white picture).
+WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+
+def _eight_bit(img: Any) -> Any:
+    """A single-channel 16/32-bit or float picture as 8-bit grey ("L"), scaled rather than
+    clipped: 16-bit ranges by 255/65535, floats in [0, 1] by 255, anything wider by its maximum."""
+    from PIL import Image
+
+    a = np.asarray(img, dtype=np.float64)
+    top = float(a.max()) if a.size else 0.0
+    if img.mode == "F" and top <= 1.0:
+        scale = 255.0
+    elif top <= 255.0 and img.mode != "F" and not img.mode.startswith("I;16"):
+        scale = 1.0
+    elif top <= 65535.0:
+        scale = 255.0 / 65535.0
+    else:
+        scale = 255.0 / top
+    return Image.fromarray(np.clip(a * scale + 0.5, 0, 255).astype(np.uint8), "L")
+
+
+@contextmanager
+def _no_bomb_warning() -> Iterator[None]:
+    """Pillow warns above 89 megapixels; ``check`` has already held the file to its own pixel
+    limit (``Media.check_limits``), so the warning would only clutter the output."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
 
 
 def _needed(seconds: float) -> int:
@@ -198,7 +234,7 @@ class Loaded(HeldOrOnDisk):
     def _pil(self) -> Any:
         from PIL import Image
 
-        with self.stream() as stream:
+        with self.stream() as stream, _no_bomb_warning():
             Image.open(stream)  # the header names an image; decoding may still fail
         return True
 
@@ -215,8 +251,9 @@ class Loaded(HeldOrOnDisk):
         from PIL import Image, ImageOps
 
         try:
-            img: Image.Image = Image.open(io.BytesIO(self.data))
-            img.load()
+            with _no_bomb_warning():
+                img: Image.Image = Image.open(io.BytesIO(self.data))
+                img.load()
             self.image_info = dict(img.info)
             self.image_mode = img.mode
             self.exif = img.getexif()
@@ -224,6 +261,8 @@ class Loaded(HeldOrOnDisk):
             # 400 MB (exif_transpose copies even when there is nothing to turn).
             if self.exif.get(ORIENTATION, 1) != 1:
                 img = ImageOps.exif_transpose(img)
+            if img.mode in WIDE_MODES:
+                img = _eight_bit(img)
             return img if img.mode == "RGB" else img.convert("RGB")
         except Exception as exc:
             raise self._bad("image") from exc
@@ -247,7 +286,8 @@ class Loaded(HeldOrOnDisk):
         from PIL import Image
 
         try:
-            return Image.open(io.BytesIO(self.data))
+            with _no_bomb_warning():
+                return Image.open(io.BytesIO(self.data))
         except Exception as exc:
             raise self._bad("image") from exc
 

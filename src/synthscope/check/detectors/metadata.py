@@ -43,13 +43,14 @@ EXIF_SOFTWARE, EXIF_MAKE, EXIF_MODEL, EXIF_ARTIST, EXIF_DESCRIPTION = (
 )
 EXIF_IFD, EXPOSURE_TIME, F_NUMBER = 0x8769, 0x829A, 0x829D
 
-SCORE_TRACE, SCORE_NO_CAMERA, SCORE_CAMERA = 0.97, 0.55, 0.35
+SCORE_TRACE = 0.97
 
 
 class ImageMetadataDetector(Detector):
-    """Rule-based: scores are fixed priors (see the model card), not learned probabilities."""
+    """Rule-based: a generator trace scores a fixed 0.97 (see the model card); without one there
+    is no score, and camera data is shown as weak evidence only."""
 
-    version = "1"
+    version = "2"
     kinds = frozenset({"image"})
 
     def predict(self, media: Loaded) -> DetectorFinding:
@@ -66,8 +67,25 @@ class ImageMetadataDetector(Detector):
         evidence: dict[str, Any] = {"generator_traces": traces, "camera": camera}
         if traces:
             return self.finding(SCORE_TRACE, **evidence)
+        # No trace: nothing to score. Camera data (or its absence) is shown as weak evidence but
+        # not turned into a number: it is copied or stripped too easily to be a probability.
         evidence["weak"] = camera is None
-        return self.finding(SCORE_CAMERA if camera else SCORE_NO_CAMERA, **evidence)
+        if camera:
+            name = " ".join(dict.fromkeys(v for v in (camera["make"], camera["model"]) if v))
+            return self.finding(
+                None,
+                f"no generator trace in the metadata; camera data names {name}, "
+                "which can be copied onto any picture",
+                zh=f"元数据中没有生成器痕迹；相机数据为 {name}，但它可以被复制到任何图片上",
+                **evidence,
+            )
+        return self.finding(
+            None,
+            "no generator trace and no camera data in the metadata (most platforms strip both, "
+            "so their absence says little)",
+            zh="元数据中没有生成器痕迹，也没有相机数据（多数平台会删除这两者，缺失说明不了什么）",
+            **evidence,
+        )
 
     @classmethod
     def examples(cls) -> list[tuple[Detector, Loaded]]:

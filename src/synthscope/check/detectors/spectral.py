@@ -43,7 +43,7 @@ FPR_TARGET = 0.03
 class SpectralDetector(Detector, Trainable):
     """Power-spectrum and noise-residual statistics; model in ``models/spectral.json``."""
 
-    version = "4"
+    version = "5"
     kinds = frozenset({"image"})
     model_file = "spectral.json"
     simulate = True
@@ -84,6 +84,18 @@ class SpectralDetector(Detector, Trainable):
             return image_features(rgb)
         return image_features(rgb, groups_of(columns) | {"upsampling-peaks"})
 
+    def _reads_only_identical_channels(self, feats: NDArray[np.float64]) -> bool:
+        """Whether the model reads nothing but the channel-residual correlation and the picture's
+        R, G and B residuals are identical (correlation exactly 1: a greyscale or flat picture).
+        The model would then score the same constant (0.41) for every such picture."""
+        columns = columns_read(self.model())
+        channel = FEATURE_GROUPS["channel-correlation"]
+        return (
+            columns is not None
+            and set(columns) <= set(channel)
+            and bool(np.all(feats[channel] == 1.0))
+        )
+
     def _score_features(self, feats: NDArray[np.float64]) -> float:
         return float(self.model().proba(feats)[0])
 
@@ -102,6 +114,8 @@ class SpectralDetector(Detector, Trainable):
             return self.finding(None, why.en, zh=why.zh)
         rgb = np.asarray(region)
         feats = self._features(rgb)
+        if self._reads_only_identical_channels(feats):
+            return self.finding(None, *SAME_CHANNELS_REASON)
         evidence.update(_evidence(rgb, feats))
         score = self._score_features(feats)
         return self.finding(score, threshold=self.model().threshold, **evidence)
@@ -150,6 +164,13 @@ class SpectralDetector(Detector, Trainable):
                 gs.append(group)
                 made.append(y != label)
         return feats, ys, gs, made
+
+
+SAME_CHANNELS_REASON = (
+    "the red, green and blue channels carry the same fine detail (a greyscale or flat picture), "
+    "and the model compares exactly that between them",
+    "红、绿、蓝三个通道的细节完全相同（灰度或纯色图片），而本模型比较的正是通道之间的差异",
+)
 
 
 class NoScore(Exception):

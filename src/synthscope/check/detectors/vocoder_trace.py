@@ -60,7 +60,7 @@ def texture(x: Array) -> Array | None:
 class VocoderTraceDetector(Detector, Trainable):
     """Model in ``models/vocoder-trace.json``."""
 
-    version = "2"
+    version = "3"
     kinds = frozenset({"audio"})
     model_file = "vocoder-trace.json"
 
@@ -79,6 +79,16 @@ class VocoderTraceDetector(Detector, Trainable):
         return self.model().threshold
 
     def predict(self, media: Loaded) -> DetectorFinding:
+        rate = media.audio()[1]
+        if rate < RATE:
+            return self.finding(
+                None,
+                f"sampled at {rate} Hz: the recording has no sound above {rate // 2} Hz, and this "
+                f"detector reads the bands up to {RATE // 2} Hz (telephone audio at 8 kHz scored "
+                "real speech as synthetic)",
+                zh=f"采样率为 {rate} Hz：录音不含 {rate // 2} Hz 以上的声音，而本检测器读取 "
+                f"{RATE // 2} Hz 以内的各频段（8 kHz 电话音频曾把真实语音判为合成）",
+            )
         x = _samples(media)
         feats = texture(x)
         if feats is None:

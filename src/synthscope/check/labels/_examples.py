@@ -33,6 +33,25 @@ def image_bytes(fmt: str, width: int = 64, height: int = 48, mode: str = "RGB") 
     return buffer.getvalue()
 
 
+def declared_png(width: int, height: int) -> bytes:
+    """A small PNG whose header declares ``width`` x ``height`` RGB pixels (a decompression bomb
+    when large): 1 KB of zero rows follows, so only the header can be read cheaply."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr
+    chunk += struct.pack(">I", zlib.crc32(chunk[4:]))
+    idat = zlib.compress(b"\x00" * 1024)
+    body = (
+        struct.pack(">I", len(idat))
+        + b"IDAT"
+        + idat
+        + struct.pack(">I", zlib.crc32(b"IDAT" + idat))
+    )
+    return b"\x89PNG\r\n\x1a\n" + chunk + body + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
 def tiny_png() -> Media:
     """A 64x48 PNG."""
     return Media.open(image_bytes("PNG"), name="tiny.png")

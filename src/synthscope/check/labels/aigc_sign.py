@@ -54,7 +54,7 @@ def content_digest(media: Media) -> bytes:
 def _packets(media: Media, digest: Any) -> None:
     import av
 
-    from synthscope._decode import _broken
+    from synthscope._decode import decode_error
 
     try:
         with media.stream() as stream:
@@ -64,7 +64,7 @@ def _packets(media: Media, digest: Any) -> None:
                     if packet.size:
                         digest.update(bytes(packet))
     except (av.FFmpegError, ValueError, OSError) as exc:
-        raise _broken(media, exc) from exc
+        raise decode_error(media, exc) from exc
 
 
 def _message(label: AigcLabel, slot: str, digest: bytes) -> bytes:

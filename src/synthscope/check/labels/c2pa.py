@@ -71,9 +71,12 @@ def decides(section: dict[str, Any]) -> bool:
 def _claim(state: str, source_type: str | None, codes: list[str]) -> tuple[Claim, str, str]:
     declared_ai = source_type in AI_SOURCE_TYPES or source_type == "algorithmicMedia"
     if state == "Invalid":
-        what = "content changed after signing" if any("dataHash" in c for c in codes) else "invalid"
+        changed = any("dataHash" in c for c in codes)
+        what = "content changed after signing" if changed else "invalid"
+        what_zh = "签名后内容已被改动" if changed else "验证未通过"
         claim: Claim = "likely_synthetic" if declared_ai else "inconclusive"
-        return claim, f"C2PA manifest {what} ({', '.join(codes)})", f"C2PA 清单无效（{what}）"
+        listed = ", ".join(codes)
+        return claim, f"C2PA manifest {what} ({listed})", f"C2PA 清单无效：{what_zh}（{listed}）"
     if declared_ai:
         return (
             "synthetic",

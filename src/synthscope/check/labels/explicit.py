@@ -135,9 +135,9 @@ def _decode_audio(media: Media) -> tuple[Any, int]:
 
 
 def _undecodable(media: Media, exc: Exception) -> MediaError:
-    return MediaError(
-        f"{media.name} cannot be decoded as audio: {exc}.", zh=f"{media.name} 无法解码为音频。"
-    )
+    from synthscope._decode import decode_error
+
+    return decode_error(media, exc)
 
 
 CUE_WINDOW_S = 4.0  # the cue is looked for in the first and last seconds of a recording

@@ -26,6 +26,7 @@ SDXL_BITS = np.array([int(b) for b in bin(0b101100111110110010010000011110111011
 SD1_BITS = np.unpackbits(np.frombuffer(b"StableDiffusionV1", dtype=np.uint8))
 _LIKELY = 35 / 48
 _MIN_PIXELS = 256 * 256
+_MIN_SIDE = 64  # the smallest picture apply() marks
 _PARITY = 8
 # whitening, so that a flat or unmarked image (all-equal bits) is never a valid codeword
 _WHITEN = np.random.default_rng(45438).integers(0, 2, 96).astype(np.uint8)
@@ -95,13 +96,26 @@ def tile_shifts(search: bool) -> list[tuple[int, int]]:
 
 
 def detect_own(bgr: np.ndarray[Any, Any], search: bool = False) -> dict[str, Any]:
-    """Our payload, read at the aligned grid, or (``search``) wherever it decodes."""
+    """Our payload, read at the aligned grid, or (``search``) wherever it decodes; with how many
+    of the 96 coded bits agree with the payload's codeword (None when nothing decodes). A picture
+    under 64 px on a side cannot carry the mark (``apply`` refuses it) and is not searched."""
+    missing = {"scheme": "synthscope-svd96", "found": False, "payload": None}
+    if min(bgr.shape[:2]) < _MIN_SIDE:
+        return {**missing, "bits_matched": None, "bits": len(_WHITEN)}
     for votes in own_candidates(bgr, search):
         for shift in tile_shifts(search):
-            payload = bits_payload(_dwtdct.svd_decode(votes, shift) > 0)
+            hard = _dwtdct.svd_decode(votes, shift) > 0
+            payload = bits_payload(hard)
             if payload is not None:
-                return {"scheme": "synthscope-svd96", "found": True, "payload": payload}
-    return {"scheme": "synthscope-svd96", "found": False, "payload": None}
+                matched = int(np.sum(hard == payload_bits(payload).astype(bool)))
+                return {
+                    "scheme": "synthscope-svd96",
+                    "found": True,
+                    "payload": payload,
+                    "bits_matched": matched,
+                    "bits": len(_WHITEN),
+                }
+    return {**missing, "bits_matched": None, "bits": len(_WHITEN)}
 
 
 class WatermarkLabeler(Labeler[int]):
@@ -146,7 +160,7 @@ class WatermarkLabeler(Labeler[int]):
                 "A watermark payload is a 32-bit number.", zh="水印载荷必须是 32 位数字。"
             )
         image = media.image()
-        if min(image.size) < 64:
+        if min(image.size) < _MIN_SIDE:
             raise UsageError(
                 "The image is too small for a watermark (at least 64x64).",
                 zh="图片太小，无法嵌入水印（至少 64x64）。",
