@@ -53,7 +53,8 @@ class DetectorEvidence:
         """
         loaded = Loaded.of_media(media)
         names = list(self.names) if self.names else default_names()
-        return [self._finding(result) for result in detect(loaded, names)]
+        found = detect(loaded, names, explain_other_kinds=bool(self.names))
+        return [self._finding(result) for result in found]
 
     def _finding(self, result: dict[str, Any]) -> Finding:
         score = result["score"]
@@ -119,6 +120,7 @@ def _advisory(result: dict[str, Any], score: float) -> Finding:
         reason=f"Detector {name} scores {score:.2f}: shown for information only, not weighed "
         f"({why_en}; see its model card).",
         reason_zh=f"检测器 {name} 得分 {score:.2f}：仅供参考，不计入判断（{why_zh}；见其模型卡）。",
+        extra={"advisory": True},
     )
 
 

@@ -51,13 +51,15 @@ def policy(findings: Sequence[Finding]) -> Verdict:
     )
     scores = [f.score for f in findings if f.score is not None]
     score = max(scores) if scores else None
-    if not evidence:
-        return Verdict("no_evidence", score, (), (), tuple(findings))
+    # An advisory finding (extra "advisory") is listed among the reasons, after the weighed
+    # ones, but never decides the label: alone it leaves "no_evidence".
+    weighed = [f for f in evidence if not f.extra.get("advisory")]
+    shown = weighed + [f for f in evidence if f.extra.get("advisory")]
     return Verdict(
-        evidence[0].claim,
+        weighed[0].claim if weighed else "no_evidence",
         score,
-        tuple(f.reason for f in evidence if f.reason),
-        tuple(f.localized_reason("zh") for f in evidence if f.reason),
+        tuple(f.reason for f in shown if f.reason),
+        tuple(f.localized_reason("zh") for f in shown if f.reason),
         tuple(findings),
     )
 

@@ -86,6 +86,11 @@ def test_an_advisory_detector_is_shown_but_never_weighed(score: float) -> None:
     assert advisory.data[0]["score"] == score
     assert "not weighed" in advisory.reason and "不计入判断" in advisory.reason_zh
     alone = policy([advisory])
-    assert alone.label == "inconclusive" and alone.score is None
+    assert alone.label == "no_evidence" and alone.score is None
+    assert alone.reasons == (advisory.reason,)  # still shown
     beside = policy([advisory, DetectorEvidence()._finding(_result(0.9, "spectral"))])
     assert beside.label == "likely_synthetic" and beside.score == pytest.approx(0.9)
+    # an unweighed "inconclusive" must not outrank a weighed "likely authentic"
+    authentic = policy([advisory, DetectorEvidence()._finding(_result(0.05, "spectral"))])
+    assert authentic.label == "likely_authentic"
+    assert authentic.reasons[-1] == advisory.reason

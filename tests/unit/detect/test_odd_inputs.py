@@ -17,6 +17,7 @@ from synthscope.check.detectors import Loaded, detect
 from synthscope.check.detectors._fixtures import noise_png, speech_samples
 from synthscope.check.detectors.metadata import EXIF_MAKE, EXIF_MODEL
 from synthscope.check.scan import check_paths
+from synthscope.media import Media
 
 
 def _png(array: np.ndarray, mode: str | None = None) -> bytes:
@@ -110,9 +111,31 @@ def test_sixteen_bit_pictures_are_scaled_not_clipped_to_white() -> None:
 
 def test_a_detector_named_for_a_kind_it_does_not_read_says_so() -> None:
     wav = _wav(speech_samples(2.0), 16000)
-    findings = {f["name"]: f for f in detect(Loaded(wav, "s.wav"), ["spectral", "lfcc-gmm"])}
+    named = detect(Loaded(wav, "s.wav"), ["spectral", "lfcc-gmm"], explain_other_kinds=True)
+    findings = {f["name"]: f for f in named}
     assert findings["spectral"]["score"] is None
     assert findings["spectral"]["reason"] == "it reads only image files; this file is audio"
     assert "lfcc-gmm" in findings  # the detector that reads audio still runs
     # the default set stays quiet about detectors of other kinds
     assert "spectral" not in {f["name"] for f in detect(Loaded(wav, "s.wav"))}
+    evidence = DetectorEvidence().findings(Media.open(wav, name="s.wav"))
+    assert not any("reads only" in f.reason for f in evidence)
+    named_evidence = DetectorEvidence(("spectral",)).findings(Media.open(wav, name="s.wav"))
+    assert [f.data[0]["reason"] for f in named_evidence] == [
+        "it reads only image files; this file is audio"
+    ]
+
+
+def test_detectors_give_the_same_findings_from_many_threads_at_once() -> None:
+    """The web service checks uploads in job threads; OpenCV's face cascade shared between them
+    failed about a third of concurrent checks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from synthscope.check.detectors._fixtures import face_images
+
+    files = [Loaded(data, name) for data, name in face_images()] * 6
+    files += [Loaded(noise_png(200, seed=s), f"n{s}.png") for s in range(6)]
+    alone = [detect(f, ["face-swap", "spectral"]) for f in files]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda f: detect(f, ["face-swap", "spectral"]), files))
+    assert together == alone

@@ -62,11 +62,14 @@ def load_builtin_detectors() -> None:
             ep.load()
 
 
-def detect(media: Loaded, names: list[str] | None = None) -> list[dict[str, Any]]:
+def detect(
+    media: Loaded, names: list[str] | None = None, *, explain_other_kinds: bool = False
+) -> list[dict[str, Any]]:
     """Findings (CONTRACTS.md ``detectors[]`` shape) of every detector that reads ``media.kind``.
 
     A detector that fails on this file yields a finding with ``score: null`` and the reason; the
-    others still run.
+    others still run. With ``explain_other_kinds`` (a person named ``names``), each named detector
+    that does not read this kind of file says so in a finding without a score.
 
     Raises:
         UsageError: an unknown detector name.
@@ -74,7 +77,8 @@ def detect(media: Loaded, names: list[str] | None = None) -> list[dict[str, Any]
     classes = [detector_class(n) for n in (names or detector_names())]
     detectors = [_instance(cls) for cls in classes if media.kind in cls.kinds]
     # A detector asked for by name that cannot read this kind says so rather than vanishing.
-    elsewhere = [_other_kind(_instance(cls), media.kind) for cls in classes] if names else []
+    elsewhere = [_other_kind(_instance(cls), media.kind) for cls in classes]
+    elsewhere = elsewhere if explain_other_kinds else []
     skipped = [f.to_dict() for f in elsewhere if f is not None]
     if media.kind == "audio":
         return [finding.to_dict() for finding in _run_audio(detectors, media)] + skipped
@@ -214,4 +218,4 @@ def detect_file(path: str | Path, names: list[str] | None = None) -> list[dict[s
         InputError: the file cannot be read.
         UsageError: an unknown detector name.
     """
-    return detect(Loaded.open(path), names)
+    return detect(Loaded.open(path), names, explain_other_kinds=bool(names))

@@ -4,22 +4,33 @@ two eyes of a face (landmarks whose movement inside the face box video evidence 
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from typing import Any
 
 import numpy as np
 
 DETECT_SIDE, CROP_SIDE, MARGIN, MIN_BOX = 480, 224, 0.3, 40
 
+# One cascade per thread: an OpenCV CascadeClassifier keeps scratch state while it searches, and
+# the web service's job threads sharing one failed about a third of concurrent checks
+# ("0 <= scaleIdx && scaleIdx < (int)scaleData->size()").
+_PER_THREAD = threading.local()
 
-@lru_cache(maxsize=1)
+
 def _cascade() -> Any:
-    return _load_cascade("haarcascade_frontalface_default.xml")
+    return _thread_cascade("face", "haarcascade_frontalface_default.xml")
 
 
-@lru_cache(maxsize=1)
 def _eye_cascade() -> Any:
-    return _load_cascade("haarcascade_eye.xml")
+    return _thread_cascade("eye", "haarcascade_eye.xml")
+
+
+def _thread_cascade(key: str, name: str) -> Any:
+    found = getattr(_PER_THREAD, key, None)
+    if found is None:
+        found = _load_cascade(name)
+        setattr(_PER_THREAD, key, found)
+    return found
 
 
 def _load_cascade(name: str) -> Any:

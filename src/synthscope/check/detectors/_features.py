@@ -10,6 +10,7 @@ residual autocorrelation at small lags and cross-channel residual correlation.
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import cache, lru_cache
 from typing import Any
 
@@ -53,12 +54,16 @@ def image_features(
         hashlib.sha256(np.ascontiguousarray(rgb).data).digest()
         + repr((rgb.shape, rgb.dtype.str, sorted(wanted))).encode()
     )
-    if key not in _RECENT:
+    with _RECENT_LOCK:
+        found = _RECENT.get(key)
+    if found is None:
         crops = _crops(rgb)
-        _RECENT[key] = np.asarray(np.mean([_crop_features(c, wanted) for c in crops], axis=0))
-        while len(_RECENT) > RECENT:
-            _RECENT.pop(next(iter(_RECENT)))
-    return _RECENT[key].copy()
+        found = np.asarray(np.mean([_crop_features(c, wanted) for c in crops], axis=0))
+        with _RECENT_LOCK:  # the web service's job threads share this memory
+            _RECENT[key] = found
+            while len(_RECENT) > RECENT:
+                _RECENT.pop(next(iter(_RECENT)))
+    return found.copy()
 
 
 def groups_of(columns: list[int]) -> frozenset[str]:
@@ -72,6 +77,7 @@ def groups_of(columns: list[int]) -> frozenset[str]:
 
 RECENT = 4
 _RECENT: dict[bytes, Array] = {}
+_RECENT_LOCK = threading.Lock()
 
 
 def _crops(rgb: NDArray[Any]) -> list[NDArray[Any]]:

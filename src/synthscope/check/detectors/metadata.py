@@ -71,7 +71,8 @@ class ImageMetadataDetector(Detector):
         # not turned into a number: it is copied or stripped too easily to be a probability.
         evidence["weak"] = camera is None
         if camera:
-            name = " ".join(dict.fromkeys(v for v in (camera["make"], camera["model"]) if v))
+            make, model = camera["make"], camera["model"]
+            name = model if model.lower().startswith(make.lower()) else f"{make} {model}".strip()
             return self.finding(
                 None,
                 f"no generator trace in the metadata; camera data names {name}, "
