@@ -55,6 +55,11 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "zh": "（不在信任列表中）",
     },
     "check_error": {"en": "{file}: not checked: {message}", "zh": "{file}：未检查：{message}"},
+    "batch_checking": {"en": "Checking {folder}", "zh": "正在检查 {folder}"},
+    "batch_detail": {
+        "en": "{done:,} done, {skipped:,} skipped, {failed:,} failed",
+        "zh": "完成 {done:,}，跳过 {skipped:,}，失败 {failed:,}",
+    },
     "verdict_synthetic": {"en": "synthetic", "zh": "合成内容"},
     "verdict_likely_synthetic": {"en": "likely synthetic", "zh": "可能为合成内容"},
     "verdict_inconclusive": {"en": "inconclusive", "zh": "无法判断"},

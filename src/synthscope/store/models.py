@@ -180,3 +180,26 @@ class SignalRow(Base):
 
 BANKS = cast(Table, BankRow.__table__)
 SIGNALS = cast(Table, SignalRow.__table__)
+
+
+class BatchCheckRow(Base):
+    """One file checked by ``check --batch``: its ``synthscope.check/1`` record.
+
+    The key is the file's path relative to the checked folder plus its SHA-256, so a re-run skips
+    a file whose content is unchanged and checks a changed one again (the old row stays: it is the
+    record of the old content). ``sha256`` is empty for a file that could not be read at all.
+    ``status`` is ``done`` or ``failed``; only a failed row is ever overwritten, by a retry.
+    """
+
+    __tablename__ = "batch_checks"
+    __table_args__ = (UniqueConstraint("path", "sha256", name="uq_batch_checks_path_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+BATCH_CHECKS = cast(Table, BatchCheckRow.__table__)
