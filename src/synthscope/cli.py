@@ -381,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     Typer handles usage errors itself (exit 2); synthscope errors become one line on stderr.
     """
     try:
-        app(args=argv, prog_name="synthscope")
+        app(args=_optional_values(sys.argv[1:] if argv is None else argv), prog_name="synthscope")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SynthscopeError as exc:
@@ -391,6 +391,25 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print(msg("interrupted", _lang()), markup=False)
         return 130
     return int(ExitCode.OK)
+
+
+# Options whose value may be left out (CONTRACTS.md: `label ... [--visible [TEXT]]`): given bare,
+# they get this value. Click options cannot take an optional value, so the words are adjusted.
+OPTIONAL_VALUES = {("label", "--visible"): ""}
+
+
+def _optional_values(args: list[str]) -> list[str]:
+    """``args`` with the default value put after an optional-value option given bare (last, or
+    followed by another option)."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        following = args[i + 1] if i + 1 < len(args) else None
+        bare = following is None or following.startswith("--")
+        for (command, option), value in OPTIONAL_VALUES.items():
+            if arg == option and bare and command in args[:i]:
+                out.append(value)
+    return out
 
 
 def _lang() -> str:

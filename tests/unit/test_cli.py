@@ -159,3 +159,28 @@ def test_user_keyword_set_classifies_and_is_named_in_the_report(
         "set": "mine",
         "terms": ["talking avatar"],
     }
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["label", "a.jpg", "--out", "b.jpg", "--visible"],
+            ["label", "a.jpg", "--out", "b.jpg", "--visible", ""],
+        ),
+        (
+            ["--lang", "zh", "label", "a.jpg", "--visible", "--out", "b.jpg"],
+            ["--lang", "zh", "label", "a.jpg", "--visible", "", "--out", "b.jpg"],
+        ),
+        (
+            ["label", "a.jpg", "--visible", "AI 生成", "--out", "b.jpg"],
+            ["label", "a.jpg", "--visible", "AI 生成", "--out", "b.jpg"],
+        ),
+        (["check", "--visible"], ["check", "--visible"]),
+    ],
+)
+def test_visible_takes_an_optional_text(args: list[str], expected: list[str]) -> None:
+    """CONTRACTS.md writes `label ... [--visible [TEXT]]`: a bare --visible means the default."""
+    from synthscope.cli import _optional_values
+
+    assert _optional_values(args) == expected
