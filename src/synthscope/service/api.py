@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -14,8 +14,8 @@ from synthscope.service import checks, reports
 from synthscope.service.deps import AdminKey, AnyKey, CheckKey, Services, Svc
 from synthscope.service.errors import ApiError
 from synthscope.service.keys import ApiKey
-from synthscope.service.pages import safe_name, start_check_job
-from synthscope.service.uploads import discard, save_upload
+from synthscope.service.pages import start_check_job
+from synthscope.service.uploads import discard, safe_name, save_upload
 
 router = APIRouter(prefix="/api/v1")
 Lang = Annotated[str, Query(pattern="^(en|zh)$", description="Language of reasons: en or zh.")]
@@ -57,10 +57,17 @@ def health() -> Health:
     response_model=JobAnswer,
     response_model_exclude_none=True,
     tags=["checks"],
-    responses={202: {"model": JobAnswer}, 400: {}, 413: {}, 415: {}, 429: {}},
+    responses={202: {"model": JobAnswer}, 400: {}, 413: {}, 415: {}},
 )
 async def create_check(
-    file: Annotated[UploadFile, File(description="The image, video, audio or text file.")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="The file to check: any type `synthscope check` reads (images, video, "
+            "audio, text, PDF, Office documents); content of unknown type is refused with 415."
+        ),
+    ],
+    request: Request,
     key: CheckKey,
     svc: Svc,
     lang: Lang = "en",
@@ -75,6 +82,9 @@ async def create_check(
 ) -> JSONResponse:
     """Check a file: 200 with the `synthscope.check/1` result when done within a moment,
     else 202; then poll `GET /api/v1/checks/{id}`."""
+    sent = len((await request.form()).getlist("file"))
+    if sent > 1:
+        raise ApiError(422, f"Send one file in the field file, not {sent}.")
     names = checks.known_detectors(detector)
     path = await save_upload(file, svc.settings)
     name = safe_name(file.filename or "upload")
@@ -85,14 +95,20 @@ async def create_check(
     return _job_answer(_job(svc, job_id, "check", key), lang)
 
 
-@router.get("/checks/{job_id}", response_model=JobAnswer, tags=["checks"])
+@router.get(
+    "/checks/{job_id}",
+    response_model=JobAnswer,
+    tags=["checks"],
+    responses={202: {"model": JobAnswer, "description": "Still queued or running."}},
+)
 def get_check(
     job_id: str,
     key: CheckKey,
     svc: Svc,
     lang: Lang = "en",
 ) -> JSONResponse:
-    """The state of a check, with its result once done."""
+    """The state of a check: 202 while queued or running, 200 with its result once done (or
+    with its error once failed or interrupted)."""
     return _job_answer(_job(svc, job_id, "check", key), lang)
 
 
@@ -144,7 +160,13 @@ def _iso(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()}
 
 
-@router.post("/observe/imports", response_model=JobAnswer, status_code=202, tags=["observe"])
+@router.post(
+    "/observe/imports",
+    response_model=JobAnswer,
+    status_code=202,
+    tags=["observe"],
+    responses={413: {}, 415: {}},
+)
 async def start_import(
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL, JSON, XLSX or Markdown.")],
     key: AdminKey,
@@ -158,18 +180,25 @@ async def start_import(
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in IMPORT_SUFFIXES:
         raise ApiError(415, f"An import file ends in one of {', '.join(IMPORT_SUFFIXES)}.")
+    name = safe_name(file.filename or "")
     path = await save_upload(file, svc.settings, suffix)
     try:
-        work = import_work(svc.settings, svc.store, path, platform, kind)
+        work = import_work(svc.settings, svc.store, path, name, platform, kind)
     except Exception:
         discard(path)
         raise
-    params = {"action": "import", "file": safe_name(file.filename or ""), "platform": platform}
+    params = {"action": "import", "file": name, "platform": platform}
     job_id = svc.jobs.submit("observe", work, params=params, key_id=key.id)
     return JSONResponse({"id": job_id, "status": "queued"}, status_code=202)
 
 
-@router.post("/observe/collects", response_model=JobAnswer, status_code=202, tags=["observe"])
+@router.post(
+    "/observe/collects",
+    response_model=JobAnswer,
+    status_code=202,
+    tags=["observe"],
+    responses={400: {}},
+)
 def start_collect(
     body: CollectRequest,
     key: AdminKey,
@@ -185,7 +214,12 @@ def start_collect(
     return JSONResponse({"id": job_id, "status": "queued"}, status_code=202)
 
 
-@router.get("/observe/runs/{job_id}", response_model=JobAnswer, tags=["observe"])
+@router.get(
+    "/observe/runs/{job_id}",
+    response_model=JobAnswer,
+    tags=["observe"],
+    responses={202: {"model": JobAnswer, "description": "Still queued or running."}},
+)
 def get_observe_run(job_id: str, key: AdminKey, svc: Svc) -> JSONResponse:
     """The state of an import or collection started through the API (its run summary when done)."""
     return _job_answer(_job(svc, job_id, "observe", key), "en")
@@ -206,7 +240,11 @@ def list_observe_runs(
     return [{k: r.get(k) for k in keep} for r in rows]
 
 
-@router.get("/report", tags=["observe"], responses={200: {"content": {"text/html": {}}}})
+@router.get(
+    "/report",
+    tags=["observe"],
+    responses={200: {"content": {"text/html": {}, "text/markdown": {}}}, 400: {}},
+)
 def download_report(
     _key: AnyKey,
     svc: Svc,
@@ -223,5 +261,6 @@ def download_report(
     filters = reports.parse_filters(
         params, {"platform": platform or [], "region": region or [], "modality": modality or []}
     )
+    reports.check_range(svc.store, filters)
     media_type, text = reports.render(svc.reports.get(filters, lang), fmt, lang)
     return Response(text, media_type=media_type)

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from synthscope import __version__
 from synthscope.check.hashes.matchers import Matchers, index_cache_dir
 from synthscope.config import Settings
-from synthscope.service import api, banks, errors, pages
+from synthscope.service import api, banks, errors, openapi, pages
 from synthscope.service.deps import Services
 from synthscope.service.fastmatch import FastMatch
 from synthscope.service.housekeeping import Expiry, Housekeeper
@@ -80,7 +80,8 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = svc
-    errors.install(app)
+    errors.install(app, page=pages.error_page)
+    openapi.install(app)
     _middleware(app, settings)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(banks.router)  # first: bank matches are the busiest route

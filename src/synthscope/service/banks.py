@@ -16,20 +16,23 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
-from starlette.datastructures import UploadFile
+from pydantic import BaseModel, Field, ValidationError
+from starlette.datastructures import FormData, UploadFile
 
 from synthscope.check.hashes import banks as bank_lib
-from synthscope.check.hashes.matchers import Matchers
 from synthscope.config import default_data_dir
+from synthscope.errors import InputError, UsageError
 from synthscope.service import audit
+from synthscope.service.checks import refuse_unknown_type
 from synthscope.service.deps import AdminKey, BankReadKey, BankWriteKey, Services, Svc
-from synthscope.service.errors import ApiError
-from synthscope.service.pages import safe_name
-from synthscope.service.uploads import discard, save_bytes, save_upload, upload_dir
+from synthscope.service.errors import ApiError, from_library, plain_validation_message
+from synthscope.service.uploads import discard, named_uploads, save_bytes, upload_dir
+from synthscope.store.banks import bank_row
 
 router = APIRouter(prefix="/api/v1/banks", tags=["banks"])
 MAX_FILES = 20
+# The API's words for what library messages say in the CLI's.
+_API_WORDS = {"--partial": "partial=true", "--no-verify": "verify=false"}
 
 
 class NewBank(BaseModel):
@@ -57,6 +60,14 @@ def _body(*kinds: str) -> dict[str, Any]:
         "json-signal": ("application/json", SignalIn.model_json_schema()),
         "json-signals": ("application/json", NewSignals.model_json_schema()),
         "json-exchange": ("application/json", {"type": "object"}),
+        "file": (
+            "multipart/form-data",
+            {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            },
+        ),
         "files": (
             "multipart/form-data",
             {
@@ -71,11 +82,35 @@ def _body(*kinds: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
+def no_bank(bank: str) -> ApiError:
+    """The 404 answer for an unknown bank."""
+    return ApiError(404, f"There is no bank named {bank!r}.", zh=f"没有名为 {bank!r} 的哈希库。")
+
+
 def _exists(svc: Services, bank: str) -> dict[str, Any]:
-    found = [b for b in bank_lib.list_banks(svc.store) if b["name"] == bank]
-    if not found:
-        raise ApiError(404, f"No bank named {bank!r}.")
-    return found[0]
+    """The bank's listing (counts and checkpoint).
+
+    Raises:
+        ApiError: 404 when there is no such bank.
+    """
+    try:
+        return bank_lib.list_banks(svc.store, bank)[0]
+    except (UsageError, IndexError) as exc:
+        raise no_bank(bank) from exc
+
+
+def _require(svc: Services, bank: str) -> None:
+    """Refuse an unknown bank (one indexed read, no counts).
+
+    Raises:
+        ApiError: 404 when there is no such bank.
+        StorageError: the store cannot be read.
+    """
+    with svc.store.reading("reading the bank") as conn:
+        try:
+            bank_row(conn, bank)
+        except UsageError as exc:
+            raise no_bank(bank) from exc
 
 
 @router.get("")
@@ -98,47 +133,72 @@ def get_bank(bank: str, _key: BankReadKey, svc: Svc) -> dict[str, Any]:
     return _exists(svc, bank)
 
 
-@router.post("/{bank}/signals", openapi_extra=_body("json-signals", "files"))
-async def add_signals(bank: str, request: Request, key: BankWriteKey, svc: Svc) -> dict[str, Any]:
-    """Add signals: multipart ``file`` fields (hashed here) or JSON ``{"signals": [...]}``."""
-    _exists(svc, bank)
+@router.post(
+    "/{bank}/signals", openapi_extra=_body("json-signals", "files"), responses={413: {}, 415: {}}
+)
+async def add_signals(
+    bank: str, request: Request, key: BankWriteKey, svc: Svc, partial: bool = False
+) -> dict[str, Any]:
+    """Add signals: multipart ``file`` fields (hashed here) or JSON ``{"signals": [...]}``
+    (``partial``: add the good signals of a list with bad ones, instead of none)."""
+    _require(svc, bank)
     if request.headers.get("content-type", "").startswith("application/json"):
-        body = NewSignals.model_validate(await request.json())
-        lines = "".join(f"{s.signal_type} {s.value}\n" for s in body.signals).encode()
-        path = save_bytes(lines, svc.settings)
-        try:
-            report, _bad = bank_lib.add_signal_file(svc.store, bank, path, added_by=key.name)
-        finally:
-            discard(path)
+        report = _add_json(svc, bank, await request.body(), key.name, partial)
     else:
         report = await _add_files(svc, bank, request, key.name)
-    result = report.to_dict()
+    result: dict[str, Any] = report.to_dict()
     svc.matchers.changed(bank)
     audit.record(svc.store, key.name, "add", bank, _counts(result))
     return result
 
 
-async def _add_files(svc: Services, bank: str, request: Request, actor: str) -> Any:
-    form = await request.form()
-    uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
-    if not uploads or len(uploads) > MAX_FILES:
-        raise ApiError(400, f"Send 1-{MAX_FILES} multipart 'file' fields or JSON signals.")
-    paths = [await _named_copy(svc, u) for u in uploads]
+def _add_json(
+    svc: Services, bank: str, body: bytes, actor: str, partial: bool
+) -> bank_lib.AddReport:
     try:
-        return bank_lib.add_files(svc.store, bank, paths, added_by=actor)
+        signals = NewSignals.model_validate_json(body).signals
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        located = {**first, "loc": ("body", *first.get("loc", ()))}
+        raise ApiError(422, plain_validation_message(located)) from exc
+    if not signals:
+        raise ApiError(422, 'Send at least one signal in {"signals": [...]}.')
+    lines = "".join(f"{s.signal_type} {s.value}\n" for s in signals).encode()
+    path = save_bytes(lines, svc.settings)
+    try:
+        found, _bad = bank_lib.add_signal_file(
+            svc.store, bank, path, added_by=actor, partial=partial
+        )
+    except InputError as exc:
+        raise from_library(exc, 422, {str(path): "the signal list", **_API_WORDS}) from exc
     finally:
+        discard(path)
+    return found
+
+
+async def _add_files(svc: Services, bank: str, request: Request, actor: str) -> bank_lib.AddReport:
+    uploads = _files(await request.form(), MAX_FILES)
+    if uploads is None:
+        raise ApiError(
+            422, f"Send 1-{MAX_FILES} files in multipart 'file' fields, or JSON signals."
+        )
+    async with named_uploads(uploads, svc.settings) as paths:
         for path in paths:
-            discard(path)
+            refuse_unknown_type(path, path.name)
+        try:
+            found = bank_lib.add_files(svc.store, bank, paths, added_by=actor)
+        except InputError as exc:
+            raise from_library(exc, 422, {str(p): p.name for p in paths}) from exc
+    for rejected in found.rejected:
+        rejected["file"] = Path(rejected["file"]).name
+    return found
 
 
-async def _named_copy(svc: Services, upload: UploadFile) -> Path:
-    """The upload saved under a random folder name, keeping its (safe) file name for reports."""
-    path = await save_upload(upload, svc.settings)
-    folder = upload_dir(svc.settings) / secrets.token_hex(8)
-    folder.mkdir(mode=0o700)
-    named = folder / safe_name(upload.filename or "upload")
-    os.replace(path, named)
-    return named
+def _files(form: FormData, most: int) -> list[UploadFile] | None:
+    """The form's ``file`` fields when there are 1 to ``most`` and all are files, else None."""
+    values = form.getlist("file")
+    found = [v for v in values if isinstance(v, UploadFile)]
+    return found if 0 < len(found) == len(values) <= most else None
 
 
 def _counts(result: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +209,7 @@ def _counts(result: dict[str, Any]) -> dict[str, Any]:
 @router.post("/{bank}/remove")
 def remove_signals(bank: str, body: Removal, key: BankWriteKey, svc: Svc) -> dict[str, Any]:
     """Remove signals by id, with a reason (kept in the bank and in the audit log)."""
-    _exists(svc, bank)
+    _require(svc, bank)
     removed = bank_lib.remove_signals(svc.store, bank, body.signal_ids, body.reason)
     detail = {"signal_ids": body.signal_ids, "reason": body.reason, "removed": removed}
     svc.matchers.changed(bank)
@@ -157,24 +217,33 @@ def remove_signals(bank: str, body: Removal, key: BankWriteKey, svc: Svc) -> dic
     return {"removed": removed}
 
 
-@router.post("/{bank}/match", openapi_extra=_body("json-signal", "files"), response_model=None)
+@router.post(
+    "/{bank}/match",
+    openapi_extra=_body("json-signal", "file"),
+    response_model=None,
+    responses={413: {}, 415: {}},
+)
 async def match(
     bank: str, request: Request, _key: BankReadKey, svc: Svc
 ) -> dict[str, Any] | Response:
-    """Match a file (multipart ``file``) or a hash (JSON ``{"signal_type", "value"}``)."""
+    """Match a file (multipart ``file``; 415 for content of unknown type) or a hash (JSON
+    ``{"signal_type", "value"}``)."""
     if request.headers.get("content-type", "").startswith("application/json"):
         # Normally answered before routing (service.fastmatch); this is the same answer.
         return Response(match_json(svc, bank, await request.body()), media_type="application/json")
-    form = await request.form()
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise ApiError(400, "Send a multipart 'file' field or JSON {signal_type, value}.")
-    path = await _named_copy(svc, upload)
-    try:
-        found: dict[str, Any] = _matcher(svc, bank).get(bank).match_file(path)
-    finally:
-        discard(path)
-    return found | {"file": safe_name(upload.filename or "upload")}
+    _require(svc, bank)
+    uploads = _files(await request.form(), 1)
+    if uploads is None:
+        raise ApiError(
+            422, "Send one file in the multipart field 'file', or JSON {signal_type, value}."
+        )
+    async with named_uploads(uploads, svc.settings) as (path,):
+        refuse_unknown_type(path, path.name)
+        found: dict[str, Any] = svc.matchers.get(bank).match_file(path, name=path.name)
+    if found["error"]:
+        message = str(found["error"].get("message", "")).replace(str(path), path.name)
+        found["error"] = found["error"] | {"message": message}
+    return found
 
 
 def match_json(svc: Services, bank: str, body: bytes) -> bytes:
@@ -182,12 +251,16 @@ def match_json(svc: Services, bank: str, body: bytes) -> bytes:
     directly (no response-model pass), as this is the hot path of platform sync.
 
     Raises:
-        ApiError: 422 for a malformed body.
-        UsageError: no such bank or signal type.
-        InputError: the value is not valid for its type.
+        ApiError: 422 for a body that is not ``{"signal_type", "value"}`` JSON; else 404 for an
+            unknown bank; else 422 for an unknown signal type or a value not valid for its type.
+        StorageError: the store cannot be read.
     """
     signal_type, value = _signal_in(body)
-    matches = _matcher(svc, bank).match_value(bank, signal_type, value)
+    try:
+        matches = svc.matchers.match_value(bank, signal_type, value)
+    except (UsageError, InputError) as exc:
+        _require(svc, bank)  # the error may be the bank's
+        raise from_library(exc, 422) from exc
     return orjson.dumps({"hash_matches": matches})
 
 
@@ -200,7 +273,7 @@ def _signal_in(body: bytes) -> tuple[str, str]:
     try:
         found = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(422, f"The body is not JSON: {exc}.") from exc
+        raise ApiError(422, "The request body is not valid JSON.") from exc
     if isinstance(found, dict):
         signal_type, value = found.get("signal_type"), found.get("value")
         if isinstance(signal_type, str) and isinstance(value, str):
@@ -218,7 +291,7 @@ def export(
     """The signed JSON exchange document of the changes after checkpoint ``since``."""
     from synthscope.check.hashes.signing import load_or_create_key
 
-    _exists(svc, bank)
+    _require(svc, bank)
     out = upload_dir(svc.settings) / f"{secrets.token_hex(16)}.json"
     try:
         bank_lib.export_bank(
@@ -235,7 +308,7 @@ def _key_path() -> Path:
     return Path(env) if env else default_data_dir() / "bank-signing-key.pem"
 
 
-@router.post("/{bank}/import", openapi_extra=_body("json-exchange"))
+@router.post("/{bank}/import", openapi_extra=_body("json-exchange"), responses={413: {}, 415: {}})
 async def import_(
     bank: str,
     request: Request,
@@ -245,7 +318,8 @@ async def import_(
     verify: bool = True,
     trust: Annotated[list[str] | None, Query(description="Accepted signer keys (hex).")] = None,
 ) -> dict[str, Any]:
-    """Import a signed exchange document (the body of another instance's ``/export``)."""
+    """Import a signed exchange document (the body of another instance's ``/export``) into
+    the bank, which is created when missing (so a peer can sync a bank it does not have yet)."""
     body = await request.body()
     if not body.lstrip().startswith(b"{"):
         raise ApiError(415, "Send the JSON exchange document as the request body.")
@@ -256,6 +330,8 @@ async def import_(
         result = bank_lib.import_bank(
             svc.store, bank, path, partial=partial, verify=verify, trust=tuple(trust or ())
         )
+    except InputError as exc:
+        raise from_library(exc, 422, {str(path): "the request body", **_API_WORDS}) from exc
     finally:
         discard(path)
     detail = {k: result[k] for k in ("new", "restored", "removed", "signer", "checkpoint")}
@@ -269,8 +345,5 @@ def audit_log(
     bank: str, _key: AdminKey, svc: Svc, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
     """The newest changes made to the bank through the API."""
+    _require(svc, bank)
     return audit.entries(svc.store, bank, limit)
-
-
-def _matcher(svc: Services, _bank: str) -> Matchers:
-    return svc.matchers

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from synthscope._sniff import sniff
+from synthscope._sniff import OTHER, sniff
 from synthscope.check.bank_evidence import BankEvidence
 from synthscope.check.detector_evidence import DetectorEvidence
 from synthscope.check.detectors import detector_class
@@ -21,7 +21,6 @@ from synthscope.service.errors import ApiError
 from synthscope.service.jobs import Progress, Work
 from synthscope.service.uploads import discard
 
-CHECKABLE = ("image", "video", "audio", "text")
 SNIFF_BYTES = 1 << 16
 _LABELERS: dict[int, list[Any]] = {}
 _DETECTORS = DetectorEvidence()
@@ -35,17 +34,24 @@ def _labelers(settings: Settings) -> list[Any]:
 
 
 def refuse_unknown_type(path: Path, name: str) -> str:
-    """The content's kind, read from its first bytes (never from the name).
+    """The content's kind, read from its first bytes (never from the name). Every type that
+    ``synthscope check`` recognises is accepted (images, video, audio, text, PDF, Office
+    documents, ZIP archives); only content of no known type is refused.
 
     Raises:
-        ApiError: 415 when the content is not an image, video, audio file or text.
+        ApiError: 415 when the content's type is unknown (application/octet-stream).
     """
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
     found = sniff(head, name)
-    if found.kind not in CHECKABLE:
+    if found.mime == OTHER.mime:
+        shown = name or "the upload"
         raise ApiError(
-            415, f"{name or 'The upload'} is {found.mime}, not an image, video, audio or text."
+            415,
+            f"{shown} is {found.mime}: its content is of no type synthscope knows "
+            "(an image, video, audio, text, PDF or Office document), so it cannot be checked.",
+            zh=f"{shown} 的内容类型为 {found.mime}，不是 synthscope 能识别的类型"
+            "（图片、视频、音频、文本、PDF 或 Office 文档），因此无法检测。",
         )
     return found.kind
 

@@ -105,6 +105,7 @@ def limit(limiter: RateLimiter, caller: str) -> None:
             429,
             f"Too many requests: the limit is {limiter.per_minute} a minute.",
             headers={"Retry-After": retry_after(wait)},
+            zh=f"请求过多：上限为每分钟 {limiter.per_minute} 次。",
         )
 
 

@@ -15,15 +15,19 @@ _TEXT: dict[str, dict[str, str]] = {
     "lang.other": {"en": "中文", "zh": "English"},
     "check.title": {"en": "Is it real? Check a file", "zh": "是真是假？检测一个文件"},
     "check.intro": {
-        "en": "Upload an image, video or audio file, or paste text. synthscope looks for "
-        "provenance labels (C2PA Content Credentials, GB 45438 AI-generated labels, invisible "
-        "watermarks), matches against banks of known synthetic content, and detector scores, "
-        "and tells you what it found and why.",
-        "zh": "上传图片、视频或音频文件，或粘贴文本。synthscope 会查找来源标识（C2PA 内容凭证、"
-        "GB 45438 人工智能生成合成内容标识、隐式水印），与已知合成内容哈希库比对，并给出检测器"
-        "评分，告诉你发现了什么以及原因。",
+        "en": "Upload a file (an image, video, audio recording, text, PDF or Office document) or "
+        "paste text. synthscope looks for provenance labels (C2PA Content Credentials, GB 45438 "
+        "AI-generated content labels and invisible watermarks), compares the content with banks "
+        "of known synthetic content and runs its detectors. It then tells you what it found "
+        "and why.",
+        "zh": "上传文件（图片、视频、音频、文本、PDF 或 Office 文档），或粘贴文本。synthscope "
+        "会查找来源标识（C2PA 内容凭证、GB 45438 人工智能生成合成内容标识、隐式水印），与已知"
+        "合成内容哈希库比对，并运行检测器，然后告诉你发现了什么以及原因。",
     },
-    "check.file": {"en": "File (image, video or audio)", "zh": "文件（图片、视频或音频）"},
+    "check.file": {
+        "en": "File (image, video, audio, text, PDF or Office document)",
+        "zh": "文件（图片、视频、音频、文本、PDF 或 Office 文档）",
+    },
     "check.text": {"en": "…or paste text", "zh": "……或粘贴文本"},
     "check.keep": {
         "en": "Keep my file after checking (to help improve synthscope)",
@@ -76,6 +80,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "We found no sign of synthesis. That does not prove the content is real.",
         "zh": "未发现合成迹象。但这并不能证明内容是真实的。",
     },
+    "colon": {"en": ": ", "zh": "："},
     "result.why": {"en": "Why", "zh": "原因"},
     "result.no_reasons": {
         "en": "No label, bank match or detector finding pointed either way.",
@@ -85,6 +90,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "result.score_none": {"en": "no detector score", "zh": "无检测器评分"},
     "result.file": {"en": "File", "zh": "文件"},
     "result.type": {"en": "Type (from content)", "zh": "类型（按内容识别）"},
+    "result.type_value": {"en": "{mime} ({kind})", "zh": "{mime}（{kind}）"},
     "result.c2pa": {"en": "C2PA Content Credentials", "zh": "C2PA 内容凭证"},
     "result.aigc": {"en": "GB 45438 AI-generated label", "zh": "GB 45438 生成合成内容标识"},
     "result.explicit": {
@@ -98,7 +104,25 @@ _TEXT: dict[str, dict[str, str]] = {
     },
     "result.detectors": {"en": "Detectors", "zh": "检测器"},
     "result.absent": {"en": "none found", "zh": "未发现"},
+    "result.not_checked": {"en": "not checked", "zh": "未检查"},
     "result.present": {"en": "present", "zh": "存在"},
+    "result.state": {"en": "validation state", "zh": "验证状态"},
+    "result.source_type": {"en": "digital source type", "zh": "数字来源类型"},
+    "result.generator": {"en": "made with", "zh": "生成工具"},
+    "result.notice_kind": {"en": "kind", "zh": "类型"},
+    "result.bits": {
+        "en": "{matched}/{bits} bits match",
+        "zh": "{matched}/{bits} 位匹配",
+    },
+    "result.match": {
+        "en": "bank {bank} · signal type {signal_type} · distance {distance}",
+        "zh": "哈希库 {bank} · 信号类型 {signal_type} · 距离 {distance}",
+    },
+    "kind.image": {"en": "image", "zh": "图片"},
+    "kind.video": {"en": "video", "zh": "视频"},
+    "kind.audio": {"en": "audio", "zh": "音频"},
+    "kind.text": {"en": "text", "zh": "文本"},
+    "kind.other": {"en": "other", "zh": "其他"},
     "result.error": {"en": "This file could not be checked", "zh": "无法检测该文件"},
     "result.raw": {"en": "Full result (JSON)", "zh": "完整结果（JSON）"},
     "dash.title": {"en": "Deep-synthesis trends", "zh": "深度合成趋势"},
@@ -111,6 +135,10 @@ _TEXT: dict[str, dict[str, str]] = {
     "dash.apply": {"en": "Apply filters", "zh": "应用筛选"},
     "dash.download": {"en": "Download the report", "zh": "下载报告"},
     "dash.items": {"en": "{n:,} items in the store", "zh": "库中共 {n:,} 条"},
+    "dash.items_shown": {
+        "en": "{n:,} of the {total:,} items in the store match these filters",
+        "zh": "库中共 {total:,} 条，其中 {n:,} 条符合筛选条件",
+    },
     "dash.empty": {
         "en": "The store holds no items yet: import or collect some (synthscope observe ...).",
         "zh": "库中还没有数据：请先导入或采集（synthscope observe ...）。",
@@ -124,7 +152,20 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "The form expired or came from another site; reload the page and try again.",
         "zh": "表单已过期或来自其他网站；请刷新页面后重试。",
     },
-    "not_found": {"en": "No such check.", "zh": "没有这个检测任务。"},
+    "not_found": {
+        "en": "There is no check at this address: the link is wrong, or the result has expired.",
+        "zh": "此地址没有检测结果：链接有误，或结果已过期删除。",
+    },
+    "error.home": {"en": "Back to the checking page", "zh": "返回检测页面"},
+    "error.400": {"en": "The request cannot be answered", "zh": "请求有误"},
+    "error.403": {"en": "Not allowed", "zh": "不允许此操作"},
+    "error.404": {"en": "Page not found", "zh": "找不到页面"},
+    "error.405": {"en": "This address does not take this request", "zh": "此地址不接受该请求"},
+    "error.413": {"en": "The upload is too large", "zh": "上传内容过大"},
+    "error.415": {"en": "This file type cannot be checked", "zh": "无法检测此类文件"},
+    "error.422": {"en": "The request is invalid", "zh": "请求无效"},
+    "error.429": {"en": "Too many requests", "zh": "请求过多"},
+    "error.other": {"en": "Something went wrong", "zh": "出错了"},
     "footer": {
         "en": "synthscope checks provenance labels, known-content banks and detectors. "
         "A score is a probability, not proof.",
@@ -138,6 +179,12 @@ def text(key: str, lang: str, **fields: object) -> str:
     table = _TEXT[key]
     value = table.get(lang) or table["en"]
     return value.format(**fields) if fields else value
+
+
+def error_title(status: int, lang: str) -> str:
+    """The heading of an error page for HTTP ``status`` in ``lang``."""
+    key = f"error.{status}"
+    return text(key if key in _TEXT else "error.other", lang)
 
 
 def request_lang(request: Request, default: str) -> str:

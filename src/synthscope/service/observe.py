@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthscope.config import Settings
+from synthscope.errors import SynthscopeError
 from synthscope.observe.classify import Classifier
+from synthscope.service.errors import renamed
 from synthscope.service.jobs import Progress, Work
 from synthscope.service.uploads import discard
 from synthscope.store import Store
@@ -22,9 +24,15 @@ def _classifier(settings: Settings) -> Classifier:
 
 
 def import_work(
-    settings: Settings, store: Store, path: Path, platform: str | None, kind: str | None
+    settings: Settings,
+    store: Store,
+    path: Path,
+    name: str,
+    platform: str | None,
+    kind: str | None,
 ) -> Work:
-    """The job importing ``path`` (deleted afterwards); its result is the run summary."""
+    """The job importing ``path`` (deleted afterwards; ``name``: the client's name for it, which
+    messages use instead of the server's path); its result is the run summary."""
     from synthscope.observe.pipeline import import_file
 
     def work(progress: Progress) -> dict[str, Any]:
@@ -37,6 +45,8 @@ def import_work(
                 kind=kind,
                 batch_size=settings.batch_size,
             )
+        except SynthscopeError as exc:
+            raise renamed(exc, {str(path): name, path.name: name}) from exc
         finally:
             discard(path)
         result: dict[str, Any] = summary.to_dict()

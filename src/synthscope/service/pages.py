@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -16,15 +16,21 @@ from synthscope.service.csrf import set_cookie, token_for, valid
 from synthscope.service.deps import Services, Svc, limit
 from synthscope.service.errors import ApiError
 from synthscope.service.evidence import evidence_svgs
-from synthscope.service.i18n import LANG_COOKIE, LANGS, request_lang, text
-from synthscope.service.uploads import discard, save_bytes, save_upload
+from synthscope.service.i18n import LANG_COOKIE, LANGS, error_title, request_lang, text
+from synthscope.service.uploads import discard, safe_name, save_bytes, save_upload
 
 router = APIRouter(include_in_schema=False)
 PASTED_NAME = "pasted-text.txt"
 
 
 def render(
-    request: Request, svc: Services, template: str, page: str, status: int = 200, **ctx: Any
+    request: Request,
+    svc: Services,
+    template: str,
+    page: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **ctx: Any,
 ) -> HTMLResponse:
     """A page in the request's language, with a CSRF token for its forms."""
     lang = request_lang(request, svc.settings.lang)
@@ -39,9 +45,21 @@ def render(
         "csrf_token": token,
         **ctx,
     }
-    response = svc.templates.TemplateResponse(request, template, context, status_code=status)
+    response = svc.templates.TemplateResponse(
+        request, template, context, status_code=status, headers=headers
+    )
     set_cookie(response, token)
     return response
+
+
+def error_page(request: Request, err: ApiError) -> Response:
+    """An error as a page in the reader's language (the app's handler for every non-API path)."""
+    svc: Services = request.app.state.services
+    lang = request_lang(request, svc.settings.lang)
+    title, message = error_title(err.status, lang), err.localized(lang)
+    return render(
+        request, svc, "error.html", "", err.status, err.headers, title=title, message=message
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -50,7 +68,7 @@ def check_page(request: Request, svc: Svc) -> HTMLResponse:
 
 
 def _check_form(
-    request: Request, svc: Services, error: str = "", status: int = 200
+    request: Request, svc: Services, error: ApiError | None = None, status: int = 200
 ) -> HTMLResponse:
     s = svc.settings
     days = {
@@ -58,7 +76,11 @@ def _check_form(
         "job_days": f"{s.service_job_ttl_s / 86_400:g}",
     }
     max_mb = s.service_max_upload_bytes // 1_000_000
-    return render(request, svc, "check.html", "check", status, error=error, max_mb=max_mb, **days)
+    message = error.localized(request_lang(request, s.lang)) if error else ""
+    headers = error.headers if error else None
+    return render(
+        request, svc, "check.html", "check", status, headers, error=message, max_mb=max_mb, **days
+    )
 
 
 @router.post("/check", response_model=None)
@@ -70,14 +92,14 @@ async def submit_check(
     keep: Annotated[str | None, Form()] = None,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    lang = request_lang(request, svc.settings.lang)
     if not valid(request, csrf_token):
-        return _check_form(request, svc, text("csrf", lang), 403)
+        expired = ApiError(403, text("csrf", "en"), zh=text("csrf", "zh"))
+        return _check_form(request, svc, expired, 403)
     try:
         limit(svc.page_limits, f"ip:{request.client.host if request.client else '-'}")
         job_id = await _start_check(svc, file, text_, keep is not None)
     except ApiError as exc:
-        return _check_form(request, svc, exc.message, exc.status)
+        return _check_form(request, svc, exc, exc.status)
     return RedirectResponse(f"/check/{job_id}", status_code=303)
 
 
@@ -97,11 +119,11 @@ def start_check_job(
     key_id: int | None,
     detectors: tuple[str, ...] | None = None,
 ) -> str:
-    """Queue the check of an uploaded file (refused with 415 when its content is not checkable);
-    ``detectors`` names the detectors to run instead of the default set.
+    """Queue the check of an uploaded file (refused with 415 when its content's type is
+    unknown); ``detectors`` names the detectors to run instead of the default set.
 
     Raises:
-        ApiError: 415 for content that is not an image, video, audio file or text.
+        ApiError: 415 for content of no known type.
     """
     try:
         checks.refuse_unknown_type(path, name)
@@ -115,12 +137,6 @@ def start_check_job(
     work = checks.check_work(svc.settings, path, name, keep, banks, detectors)
     kept = str(path) if keep else None
     return svc.jobs.submit("check", work, params=params, key_id=key_id, kept_file=kept)
-
-
-def safe_name(filename: str) -> str:
-    """The last part of a client-supplied file name (no folders), at most 200 characters."""
-    base = PureWindowsPath(PurePosixPath(filename).name).name
-    return base[-200:] or "upload"
 
 
 @router.get("/check/{job_id}", response_class=HTMLResponse)
@@ -147,7 +163,7 @@ def job_page(job_id: str, request: Request, svc: Svc) -> HTMLResponse:
 def _check_job(svc: Services, job_id: str) -> dict[str, Any]:
     job = svc.jobs.get(job_id) if len(job_id) <= 64 else None
     if job is None or job["kind"] != "check":
-        raise ApiError(404, "No such check.")
+        raise ApiError(404, text("not_found", "en"), zh=text("not_found", "zh"))
     return job
 
 
@@ -172,37 +188,29 @@ def dashboard(request: Request, svc: Svc) -> HTMLResponse:
     from synthscope.observe.report.trends import build_figures
 
     lang = request_lang(request, svc.settings.lang)
-    try:
-        filters = _filters(request)
-        report = svc.reports.get(filters, lang)
-    except SynthscopeError as exc:
-        return render(request, svc, "dashboard.html", "dashboard", 400, **_empty(svc, exc, lang))
-    sections = [
-        (sid, _section_title(sid, lang), figures) for sid, figures in build_figures(report, lang)
-    ]
-    return render(
-        request,
-        svc,
-        "dashboard.html",
-        "dashboard",
-        f=filters,
-        query=filters.query(),
-        platforms=reports.platforms(svc.store),
-        sections=sections,
-        total=report["totals"]["items"],
-        error="",
-    )
-
-
-def _empty(svc: Services, exc: SynthscopeError, lang: str) -> dict[str, Any]:
-    return {
+    page: dict[str, Any] = {
         "f": reports.Filters(),
         "query": "",
         "platforms": reports.platforms(svc.store),
         "sections": [],
-        "total": 0,
-        "error": exc.localized(lang),
+        "total": reports.count_items(svc.store),
+        "shown": None,  # items passing the filters, when any filter is set
+        "error": "",
     }
+    try:
+        filters = _filters(request)
+        reports.check_range(svc.store, filters, _LABELS)
+        report = svc.reports.get(filters, lang)
+    except SynthscopeError as exc:
+        page["error"] = exc.localized(lang)
+        return render(request, svc, "dashboard.html", "dashboard", 400, **page)
+    page["sections"] = [
+        (sid, _section_title(sid, lang), figures) for sid, figures in build_figures(report, lang)
+    ]
+    page |= {"f": filters, "query": filters.query()}
+    if filters.narrows():
+        page["shown"] = reports.count_items(svc.store, filters)
+    return render(request, svc, "dashboard.html", "dashboard", **page)
 
 
 def _section_title(sid: str, lang: str) -> str:
@@ -211,15 +219,30 @@ def _section_title(sid: str, lang: str) -> str:
     return t(f"section.{sid}", lang)
 
 
+# The dashboard's messages name the filters as its form does.
+_LABELS: reports.Labels = {
+    name: (text(key, "en"), text(key, "zh"))
+    for name, key in (
+        ("from", "dash.from"),
+        ("to", "dash.to"),
+        ("platform", "dash.platform"),
+        ("region", "dash.region"),
+        ("modality", "dash.modality"),
+    )
+}
+
+
 def _filters(request: Request) -> reports.Filters:
     multi = {k: request.query_params.getlist(k) for k in ("platform", "region", "modality")}
-    return reports.parse_filters(request.query_params, multi)
+    return reports.parse_filters(request.query_params, multi, _LABELS)
 
 
 @router.get("/dashboard/report.{fmt}")
 def dashboard_report(fmt: str, request: Request, svc: Svc) -> Response:
     lang = request_lang(request, svc.settings.lang)
-    report = svc.reports.get(_filters(request), lang)
+    filters = _filters(request)
+    reports.check_range(svc.store, filters, _LABELS)
+    report = svc.reports.get(filters, lang)
     media_type, body = reports.render(report, fmt, lang)
     disposition = f'attachment; filename="report.{fmt}"'
     return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})

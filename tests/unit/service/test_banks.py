@@ -207,7 +207,8 @@ def test_json_matches_keep_every_check_and_header_of_the_route(
         assert ok.status_code == 200 and ok.json()["hash_matches"][0]["distance"] == 0
         assert ok.headers["content-security-policy"] and ok.headers["x-frame-options"] == "DENY"
         missing = client.post("/api/v1/banks/none/match", json=body, headers=reader)
-        assert missing.status_code == 400 and "none" in missing.json()["error"]["message"]
+        assert missing.status_code == 404
+        assert missing.json()["error"]["message"] == "There is no bank named 'none'."
         big = client.post(url, content=b"{" + b" " * 600 + b"}", headers=reader | _JSON)
         assert big.status_code == 413 and big.json()["error"]["code"] == "too_large"
         assert client.post(url, json=body, headers=reader).status_code == 200  # 4th of 4
