@@ -28,6 +28,12 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "removed": {"en": "{bank}: {n} signal(s) removed.", "zh": "{bank}：已移除 {n} 个信号。"},
     "no_banks": {"en": "No banks yet.", "zh": "还没有任何库。"},
     "no_match": {"en": "{file}: no match", "zh": "{file}：未匹配"},
+    "low_quality": {
+        "en": "{file}: not matched: its {signal_type} quality {quality} is below {min_quality}, "
+        "too low to match reliably (flat or very simple content)",
+        "zh": "{file}：未匹配：其 {signal_type} 质量 {quality} 低于 {min_quality}，"
+        "过低而无法可靠匹配（内容过于平坦或简单）",
+    },
     "match": {
         "en": "{file}: {bank} {signal_type} distance {distance} signal {signal_id}",
         "zh": "{file}：{bank} {signal_type} 距离 {distance} 信号 {signal_id}",
@@ -46,6 +52,16 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "签名者 {signer}；检查点 {checkpoint}。",
     },
     "unsigned": {"en": "none (unverified)", "zh": "无（未验证）"},
+    "stale": {
+        "en": "{bank}: {n} signal(s) skipped as stale: the source removed them after checkpoint "
+        "{checkpoint}, which this file carries (use --restore to restore them anyway).",
+        "zh": "{bank}：跳过 {n} 个过时的信号：来源在本文件的检查点 {checkpoint} 之后移除了它们"
+        "（如仍要恢复，请加 --restore）。",
+    },
+    "not_restored": {
+        "en": "{bank}: {n} removed earlier, not restored (use --restore).",
+        "zh": "{bank}：{n} 个信号此前已被移除，未恢复（如需恢复，请加 --restore）。",
+    },
     "more_ids": {
         "en": "  ... and {n} more (--json lists all)",
         "zh": "  ……另有 {n} 个（--json 列出全部）",
@@ -125,11 +141,16 @@ def bank_add(
     """Hash files and add their signals, or add the lines of a --signals file."""
     from synthscope.check.hashes import banks
 
-    store = _cli()._open_store()
-    if (signals is None) == (not files):
+    if signals is not None and files:
         raise UsageError(
             "Give files or --signals FILE, not both.", zh="请给出文件或 --signals，二选一。"
         )
+    if signals is None and not files:
+        raise UsageError(
+            "Nothing to add: give image, video or audio files, or --signals FILE.",
+            zh="没有可添加的内容：请给出图像、视频或音频文件，或 --signals 文件。",
+        )
+    store = _cli()._open_store()
     bad: list[Any] = []
     if signals is not None:
         report, bad = banks.add_signal_file(store, name, signals, added_by=by, partial=partial)
@@ -203,7 +224,18 @@ def bank_hash(
                 _out(line)
 
 
-@bank_app.command("match")
+# One string without line breaks: the help renderer keeps a docstring's line breaks.
+_MATCH_HELP = (
+    "Match files against a bank; exit 3 when a file could not be read.\n\n"
+    "A match's distance depends on its signal type (0: identical). pdq: how many of the 256 "
+    "bits differ (a match at 31 or less). vpdq: 100 minus the percentage of the file's frames "
+    "that match the banked video (20 or less). audio: the bit error rate in percent at the best "
+    "offset (35 or less). A file whose hash quality is below the minimum (flat or very simple "
+    "pictures: PDQ quality under 50) is not matched, and the output says so."
+)
+
+
+@bank_app.command("match", help=_MATCH_HELP)
 def bank_match(
     name: Annotated[str, typer.Argument(help="Bank name.")],
     files: Annotated[list[Path], typer.Argument(help="Images, videos or audio.")],
@@ -212,7 +244,8 @@ def bank_match(
     """Match files against a bank; exit 3 when a file could not be read."""
     from synthscope.check.hashes.matching import match_files
 
-    results = match_files(_cli()._open_store(), name, files, _index_cache())
+    lang = _cli().settings().lang
+    results = match_files(_cli()._open_store(), name, files, _index_cache(), lang=lang)
     for result in results:
         _json(result) if as_json else _print_match(result)
     if any(r["error"] for r in results):
@@ -222,8 +255,10 @@ def bank_match(
 def _print_match(result: dict[str, Any]) -> None:
     if result["error"]:
         _err(_msg("file_error", file=result["file"], message=result["error"]["message"]))
-    elif not result["hash_matches"]:
+    elif not result["hash_matches"] and not result["low_quality"]:
         _out(_msg("no_match", file=result["file"]))
+    for low in result["low_quality"]:
+        _out(_msg("low_quality", file=result["file"], **low))
     for m in result["hash_matches"]:
         _out(_msg("match", file=result["file"], **m))
 
@@ -258,9 +293,19 @@ def bank_import(
     trust: Annotated[
         list[str] | None, typer.Option(help="Accept only this signer (public key hex); repeat.")
     ] = None,
+    restore: Annotated[
+        bool,
+        typer.Option(
+            "--restore",
+            help="Also restore signals this bank removed earlier that the file lists, even "
+            "when the removal is newer than the file.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Import an exchange file atomically (bad lines refuse it unless --partial)."""
+    """Import an exchange file atomically (bad lines refuse it unless --partial); an older
+    export imported again does not bring back signals that a newer import removed (stale, or
+    removed earlier and not restored) unless --restore."""
     from synthscope.check.hashes.banks import import_bank
 
     summary = import_bank(
@@ -270,6 +315,7 @@ def bank_import(
         partial=partial,
         verify=not no_verify,
         trust=tuple(trust or ()),
+        restore=restore,
     )
     if as_json:
         _json(summary)
@@ -277,6 +323,10 @@ def bank_import(
     signer = summary["signer"] or _msg("unsigned")
     checkpoint = "-" if summary["checkpoint"] is None else summary["checkpoint"]
     _out(_msg("imported", bank=name, **(summary | {"signer": signer, "checkpoint": checkpoint})))
+    if summary["stale"]:
+        _out(_msg("stale", bank=name, n=summary["stale"], checkpoint=checkpoint))
+    if summary["not_restored"]:
+        _out(_msg("not_restored", bank=name, n=summary["not_restored"]))
     zh = _cli().settings().lang == "zh"
     for b in summary["bad"]:
         _err(_msg("bad_line", line=b["line"], reason=b["reason_zh" if zh else "reason"]))

@@ -225,9 +225,7 @@ def _payload(text: str | None) -> int | None:
 def label(
     file: Annotated[Path, typer.Argument(help="The file to label (left unchanged).")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the labelled copy.")],
-    aigc: Annotated[
-        str | None, typer.Option("--aigc", help='GB 45438 fields as JSON, e.g. {"Label":"1",...}.')
-    ] = None,
+    aigc: Annotated[str | None, typer.Option("--aigc", help=msg("label_help_aigc", "en"))] = None,
     propagate: Annotated[
         str | None,
         typer.Option("--propagate", help='{"ContentPropagator":"...","PropagateID":"..."}.'),
@@ -240,14 +238,19 @@ def label(
     ] = None,
     visible: Annotated[
         str | None,
-        typer.Option("--visible", help="Add a visible/audible label (text; empty: the default)."),
+        typer.Option("--visible", help=msg("label_help_visible", "en")),
     ] = None,
     watermark: Annotated[
         str | None, typer.Option("--watermark", help="Embed a 32-bit invisible watermark payload.")
     ] = None,
 ) -> None:
     """Write the implicit label, C2PA, an explicit label and a watermark into a new file."""
-    from synthscope.check.label import LabelRequest, label_file, parse_json_option
+    from synthscope.check.label import (
+        LabelRequest,
+        describe_written,
+        label_file,
+        parse_json_option,
+    )
 
     request = LabelRequest(
         aigc=parse_json_option(aigc, "--aigc"),
@@ -260,7 +263,8 @@ def label(
     cli = _cli()
     written = label_file(file, out, request, cli.settings())
     lang = cli.settings().lang
-    cli.out_console.print(msg("label_done", lang, out=out, labels=", ".join(written)), markup=False)
+    labels = describe_written(written, lang)
+    cli.out_console.print(msg("label_done", lang, out=out, labels=labels), markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -66,6 +66,23 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "verdict_likely_authentic": {"en": "likely authentic", "zh": "可能为真实内容"},
     "verdict_no_evidence": {"en": "no evidence either way", "zh": "未发现证据"},
     "label_done": {"en": "Wrote {out} ({labels}).", "zh": "已写入 {out}（{labels}）。"},
+    "label_help_aigc": {
+        "en": "GB 45438 fields as JSON, e.g. "
+        '{{"Label":"1","ContentProducer":"...","ProduceID":"..."}}; '
+        "Label is 1 (AI-generated) when not given, ContentPropagator and PropagateID default to "
+        "ContentProducer and ProduceID.",
+        "zh": "GB 45438 字段（JSON），例如 "
+        '{{"Label":"1","ContentProducer":"...","ProduceID":"..."}}；'
+        "未给出 Label 时为 1（人工智能生成），ContentPropagator 与 PropagateID 默认取 "
+        "ContentProducer 与 ProduceID 的值。",
+    },
+    "label_help_visible": {
+        "en": "Add a visible label to images and videos (TEXT; --visible alone for the default "
+        "AI生成) or the audible cue 短长短短 to audio (audio takes no text: --visible alone); "
+        "plain text and Markdown get a notice.",
+        "zh": "为图片和视频添加可见标识（TEXT；只写 --visible 表示默认的“AI生成”），为音频添加"
+        "提示音“短长短短”（音频不使用文字：只写 --visible）；纯文本和 Markdown 添加提示语。",
+    },
     "interrupted": {
         "en": "Interrupted; run the same command again to resume.",
         "zh": "已中断；再次运行同一命令即可从断点继续。",

@@ -17,6 +17,7 @@ process exit code the CLI uses (see CONTRACTS.md). Third-party errors are mapped
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -93,3 +94,26 @@ class StorageError(SynthscopeError):
 
 class MediaError(InputError):
     """A media file is empty, truncated, of another type than its name says, or over a limit."""
+
+
+# Why the operating system refused a file operation, in words (no errno numbers, no reprs).
+_OS_WORDS = {
+    errno.ENOENT: ("the file does not exist", "文件不存在"),
+    errno.EACCES: ("permission denied", "没有权限"),
+    errno.EPERM: ("permission denied", "没有权限"),
+    errno.EISDIR: ("it is a folder", "它是文件夹"),
+    errno.ENOTDIR: ("a part of the path is not a folder", "路径中有一段不是文件夹"),
+    errno.ENOSPC: ("no space left on the device", "磁盘空间不足"),
+    errno.EROFS: ("the file system is read-only", "文件系统只读"),
+    errno.ENAMETOOLONG: ("the name is too long", "文件名太长"),
+    errno.ELOOP: ("too many symbolic links", "符号链接层数过多"),
+}
+
+
+def os_words(exc: BaseException | None) -> tuple[str, str]:
+    """Why the operating system refused, in English and Chinese, without an errno number."""
+    found = _OS_WORDS.get(getattr(exc, "errno", None) or 0)
+    if found:
+        return found
+    text = (getattr(exc, "strerror", None) or "the operating system refused it").rstrip(".")
+    return text, f"操作系统拒绝（{text}）"

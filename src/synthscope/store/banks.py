@@ -2,24 +2,30 @@
 
 Every batch of changes to a bank raises the bank's ``seq`` by one and stamps the changed signal
 rows with it, so exports of "what changed since checkpoint N" are one indexed range query.
+
+A removal that an import made keeps a note of where it came from in the row's ``meta`` under
+:data:`REMOVAL_NOTE` (``{"source": ..., "checkpoint": ...}``), so a later import of an older
+export can tell that the removal is newer than what it carries. Only removed rows carry the note
+(a restore drops it), and removed rows' metadata is never exported.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from synthscope.errors import InputError, UsageError
 from synthscope.store._bulk import _FLAVOURS
 from synthscope.store.models import BANKS, SIGNALS
 
 SIGNAL_ID_DIGITS = 16
+REMOVAL_NOTE = "_removed_by"
 _CHUNK = 500
 
 
@@ -96,13 +102,27 @@ def _next_seq(conn: Connection, bank_id: int) -> int:
     return int(conn.execute(select(BANKS.c.seq).where(BANKS.c.id == bank_id)).scalar_one())
 
 
-def add_signals(conn: Connection, bank_id: int, signals: Sequence[NewSignal]) -> AddCounts:
-    """Add signals; present ones are left alone, removed ones are restored. Idempotent."""
+# Whether to restore a removed signal, given its key and (removal note, reason).
+MayRestore = Callable[[str, tuple[dict[str, Any] | None, str]], bool]
+
+
+def add_signals(
+    conn: Connection,
+    bank_id: int,
+    signals: Sequence[NewSignal],
+    may_restore: MayRestore | None = None,
+) -> AddCounts:
+    """Add signals; present ones are left alone, removed ones are restored (those that
+    ``may_restore`` allows, when given; the others are left removed and not counted).
+    Idempotent."""
     counts, unique = AddCounts(), {signal_key(s.signal_type, s.value): s for s in signals}
     existing = _existing(conn, bank_id, list(unique))
+    held = _held(conn, bank_id, [k for k, removed in existing.items() if removed], may_restore)
     seq: int | None = None
     rows, restore = [], []
     for key in unique:
+        if key in held:
+            continue
         counts.signal_ids.append(key[:SIGNAL_ID_DIGITS])
         if key not in existing:
             rows.append(key)
@@ -119,8 +139,19 @@ def add_signals(conn: Connection, bank_id: int, signals: Sequence[NewSignal]) ->
                 .where(SIGNALS.c.bank_id == bank_id, SIGNALS.c.key.in_(part))
                 .values(removed_at=None, removed_reason=None, seq=seq)
             )
+        _set_notes(conn, bank_id, restore, None)
     counts.new, counts.restored = len(rows), len(restore)
     return counts
+
+
+def _held(
+    conn: Connection, bank_id: int, removed: list[str], may_restore: MayRestore | None
+) -> set[str]:
+    """The keys of ``removed`` that ``may_restore`` keeps removed."""
+    if may_restore is None or not removed:
+        return set()
+    notes = removal_notes(conn, bank_id, removed)
+    return {key for key in removed if not may_restore(key, notes.get(key, (None, "")))}
 
 
 def _existing(conn: Connection, bank_id: int, keys: list[str]) -> dict[str, bool]:
@@ -135,6 +166,8 @@ def _existing(conn: Connection, bank_id: int, keys: list[str]) -> dict[str, bool
 
 
 def _meta_json(meta: dict[str, Any]) -> str:
+    if REMOVAL_NOTE in meta:  # only this store writes removal notes, never a file it reads
+        meta = {k: v for k, v in meta.items() if k != REMOVAL_NOTE}
     return json.dumps(meta, ensure_ascii=False) if meta else "{}"
 
 
@@ -201,9 +234,21 @@ def resolve_ids(conn: Connection, bank_id: int, signal_ids: Sequence[str]) -> li
     return keys
 
 
-def remove_signals(conn: Connection, bank_id: int, keys: Sequence[str], reason: str) -> int:
-    """Mark signals removed with ``reason``; returns how many were active (idempotent)."""
-    active = [k for k, removed in _existing(conn, bank_id, list(keys)).items() if not removed]
+def remove_signals(
+    conn: Connection,
+    bank_id: int,
+    keys: Sequence[str],
+    reason: str,
+    note: dict[str, Any] | None = None,
+) -> int:
+    """Mark signals removed with ``reason``; returns how many were active (idempotent).
+
+    ``note`` (an import's removals: where they came from) is kept with each signal this removes
+    and with those already removed that have no note yet (the first known source stays)."""
+    existing = _existing(conn, bank_id, list(keys))
+    active = [k for k, removed in existing.items() if not removed]
+    if note is not None:
+        _set_notes(conn, bank_id, list(existing), note, only_missing=True)
     if not active:
         return 0
     seq, now = _next_seq(conn, bank_id), datetime.now(UTC)
@@ -214,6 +259,58 @@ def remove_signals(conn: Connection, bank_id: int, keys: Sequence[str], reason: 
             .values(removed_at=now, removed_reason=reason, seq=seq)
         )
     return len(active)
+
+
+def _set_notes(
+    conn: Connection,
+    bank_id: int,
+    keys: list[str],
+    note: dict[str, Any] | None,
+    only_missing: bool = False,
+) -> None:
+    """Set (``note``) or drop (None) the removal note in the meta of the rows of ``keys``; with
+    ``only_missing``, leave rows that have one. One statement per changed row: removals that
+    come from imports and restores are few."""
+    changes = []
+    for part in _chunks(keys):
+        query = select(SIGNALS.c.id, SIGNALS.c.meta).where(
+            SIGNALS.c.bank_id == bank_id, SIGNALS.c.key.in_(part)
+        )
+        for row in conn.execute(query):
+            meta = dict(row.meta or {})
+            noted = REMOVAL_NOTE in meta
+            if (note is None and not noted) or (note is not None and noted and only_missing):
+                continue
+            if note is None:
+                del meta[REMOVAL_NOTE]
+            else:
+                meta[REMOVAL_NOTE] = note
+            changes.append({"row_id": row.id, "new_meta": meta})
+    if changes:
+        statement = (
+            update(SIGNALS)
+            .where(SIGNALS.c.id == bindparam("row_id"))
+            .values(meta=bindparam("new_meta", type_=SIGNALS.c.meta.type))
+        )
+        conn.execute(statement, changes)
+
+
+def removal_notes(
+    conn: Connection, bank_id: int, keys: Sequence[str]
+) -> dict[str, tuple[dict[str, Any] | None, str]]:
+    """key -> (removal note, reason) of each removed signal among ``keys``; the note is None for
+    a removal made here, or by an import older than notes (see :data:`REMOVAL_NOTE`)."""
+    found: dict[str, tuple[dict[str, Any] | None, str]] = {}
+    for part in _chunks(list(keys)):
+        query = select(SIGNALS.c.key, SIGNALS.c.meta, SIGNALS.c.removed_reason).where(
+            SIGNALS.c.bank_id == bank_id,
+            SIGNALS.c.key.in_(part),
+            SIGNALS.c.removed_at.is_not(None),
+        )
+        for row in conn.execute(query):
+            note = (row.meta or {}).get(REMOVAL_NOTE)
+            found[row.key] = (note if isinstance(note, dict) else None, row.removed_reason or "")
+    return found
 
 
 def active_signals(conn: Connection, bank_id: int, types: Sequence[str] = ()) -> list[Any]:

@@ -41,7 +41,10 @@ def test_label_then_check_reads_back_everything(
         str(tmp_path / "key.pem"),
     )
     assert code == 0, err
-    assert "gb45438, c2pa" in text and src.read_bytes() == ex.image_bytes("JPEG")
+    assert (
+        "GB 45438 metadata label, C2PA Content Credentials" in text
+        and src.read_bytes() == ex.image_bytes("JPEG")
+    )
     code, text, _ = run(capsys, "check", "--json", "--no-detectors", str(out), str(src))
     first, second = (json.loads(line) for line in text.splitlines())
     assert code == 0 and first["verdict"]["label"] == "synthetic"

@@ -47,7 +47,8 @@ def test_create_add_list_match_remove(capsys, images: dict[str, Path]) -> None: 
         capsys, "bank", "match", "fakes", str(images["copy"]), str(images["other"]), "--json"
     )
     first, second = (json.loads(line) for line in out.splitlines())
-    assert code == 0 and set(first) == {"file", "hash_matches", "error"}
+    assert code == 0 and set(first) == {"file", "hash_matches", "error", "low_quality"}
+    assert first["low_quality"] == []  # additive to CONTRACTS' {"file", "hash_matches", "error"}
     assert first["hash_matches"][0]["signal_id"] == sid and first["error"] is None
     assert second["hash_matches"] == []
     code, out, _ = run(capsys, "bank", "remove", "fakes", sid, "--reason", "mistake")

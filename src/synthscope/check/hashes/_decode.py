@@ -14,41 +14,79 @@ from typing import IO, Any
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from synthscope._sniff import FileType, sniff
+from synthscope.check.hashes import _words
+from synthscope.check.hashes._words import describe as describe  # re-exported for the hashers
 from synthscope.errors import InputError
-from synthscope.media import open_source
+
+# The RIFF length check (WAV, WebP) of ``label`` and ``check``, so all three word it alike.
+from synthscope.media import _check_declared_size, open_source
 
 # Pillow's own bomb limit (about 89 megapixels); larger images are refused, not decoded.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
-
-
-def describe(source: Path | str | bytes) -> str:
-    """How messages name a source: its path, or ``<N bytes>``."""
-    return f"<{len(source)} bytes>" if isinstance(source, bytes) else str(source)
+# Enough of a file to tell its type (every signature we know is in the first 64 bytes).
+_HEAD_BYTES = 4096
 
 
 def _open_binary(source: Path | str | bytes) -> IO[bytes]:
+    """A stream over the content, after refusing an empty file or a RIFF file (WAV, WebP)
+    shorter than its header declares, as ``label`` and ``check`` do.
+
+    Raises:
+        InputError: unreadable, empty or truncated.
+    """
     if isinstance(source, bytes):
         if not source:
             raise InputError("The content is empty (0 bytes).", zh="内容为空（0 字节）。")
+        _check_declared_size("", source[:12], len(source))
         return open_source(source)
     path = Path(source)
     try:
         size = path.stat().st_size
         if size == 0:
             raise InputError(f"{path} is empty (0 bytes).", zh=f"{path} 是空文件（0 字节）。")
+        with path.open("rb") as head:
+            _check_declared_size(str(path), head.read(12), size)
         return open_source(path)
     except OSError as exc:
-        raise InputError(
-            f"Cannot read {path}: {exc.strerror or exc}.",
-            zh=f"无法读取 {path}：{exc.strerror or exc}。",
-        ) from exc
+        raise _words.unreadable(path, exc) from exc
+
+
+def content_type(source: Path | str | bytes) -> FileType:
+    """What the content is, from its first bytes (for messages that say what a file really is).
+
+    Raises:
+        InputError: unreadable or empty.
+    """
+    if isinstance(source, bytes):
+        return sniff(source[:_HEAD_BYTES])
+    with _open_binary(source) as fh:
+        return sniff(fh.read(_HEAD_BYTES), Path(source).name)
 
 
 def _not_decodable(source: Path | str | bytes, what: str, exc: BaseException) -> InputError:
-    name = describe(source)
-    return InputError(
-        f"{name} cannot be decoded as {what}: {exc}.", zh=f"{name} 无法作为{what}解码：{exc}。"
-    )
+    """A file of the right kind that its decoder refuses; one of another kind is named as such
+    (``what``: image, video, audio, or audio/video when any of those two would do)."""
+    found = _sniffed(source)
+    if found is not None and not _words.may_hold(found, what):
+        return _words.wrong_kind(source, what, found)
+    return _words.undecodable(source, what, exc)
+
+
+def _sniffed(source: Path | str | bytes) -> FileType | None:
+    try:
+        return content_type(source)
+    except InputError:
+        return None
+
+
+def _no_stream(source: Path | str | bytes, kind: str) -> InputError:
+    """A container without a ``kind`` stream; an image (which FFmpeg opens as one frame)
+    is named as such."""
+    found = _sniffed(source)
+    if found is not None and not _words.may_hold(found, kind):
+        return _words.wrong_kind(source, kind, found)
+    return _words.no_stream(source, kind)
 
 
 def open_image(source: Path | str | bytes) -> Image.Image:
@@ -69,7 +107,7 @@ def open_image(source: Path | str | bytes) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise _too_large(source, 0, 0) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise _not_decodable(source, "an image", exc) from exc
+        raise _not_decodable(source, "image", exc) from exc
     finally:
         fh.close()
     return image
@@ -120,9 +158,7 @@ def video_frames(source: Path | str | bytes, fps: float | None) -> Iterator[tupl
     container = _open_container(source)
     try:
         if not container.streams.video:
-            raise InputError(
-                f"{describe(source)} has no video stream.", zh=f"{describe(source)} 没有视频流。"
-            )
+            raise _no_stream(source, "video")
         stream = container.streams.video[0]
         next_time = 0.0
         for index, frame in enumerate(container.decode(stream)):
@@ -157,9 +193,7 @@ def audio_samples(
     container = _open_container(source)
     try:
         if not container.streams.audio:
-            raise InputError(
-                f"{describe(source)} has no audio stream.", zh=f"{describe(source)} 没有音频流。"
-            )
+            raise _no_stream(source, "audio")
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
         chunks: list[np.ndarray[Any, Any]] = []
         got = 0
@@ -181,27 +215,28 @@ def audio_samples(
 
 def kinds(source: Path | str | bytes) -> list[str]:
     """What the content holds, from its bytes (not its name): ``["image"]``, or ``"video"``
-    and/or ``"audio"`` for a container with those streams.
+    and/or ``"audio"`` for a container with those streams. An image that cannot be decoded is
+    still ``["image"]`` (FFmpeg would open a broken JPEG as a one-frame video), so hashing it
+    says what is wrong with the image.
 
     Raises:
-        InputError: empty, unreadable, or none of the three.
+        InputError: empty, unreadable, truncated, or none of the three.
     """
+    found = content_type(source)
     fh = _open_binary(source)
     try:
         Image.open(fh)
         return ["image"]
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        pass
+        if found.kind == "image" and found.family != "isobmff":  # HEIF/AVIF: maybe FFmpeg's
+            return ["image"]
     finally:
         fh.close()
     container = _open_container(source)
     try:
-        found = [k for k in ("video", "audio") if getattr(container.streams, k)]
+        streams = [k for k in ("video", "audio") if getattr(container.streams, k)]
     finally:
         container.close()
-    if found:
-        return found
-    name = describe(source)
-    raise InputError(
-        f"{name} is not an image, video or audio file.", zh=f"{name} 不是图像、视频或音频文件。"
-    )
+    if streams:
+        return streams
+    raise _words.wrong_kind(source, "audio/video", found)

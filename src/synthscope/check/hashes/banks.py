@@ -12,7 +12,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from synthscope.check.hashes import exchange, signing
+from synthscope.check.hashes import _replay, exchange, signing
+from synthscope.check.hashes._replay import Replay
 from synthscope.check.hashes.exchange import BadLine, Entry, Exchange
 from synthscope.check.hashes.files import HashedFile, hash_file
 from synthscope.errors import InputError, UsageError
@@ -180,9 +181,15 @@ def export_bank(
     metadata included) to ``out`` + ``.sig.json``. Returns the summary (checkpoint, counts, signer).
 
     Raises:
-        UsageError: no such bank or format.
-        StorageError: a file cannot be written.
+        UsageError: no such bank or format; ``since`` negative or after the bank's checkpoint.
+        InputError: ``out`` cannot be written (no such folder, a folder, no permission).
+        StorageError: the store cannot be read.
     """
+    if since < 0:
+        raise UsageError(
+            f"--since is a checkpoint (0 or more), not {since}.",
+            zh=f"--since 是检查点（0 或更大），而不是 {since}。",
+        )
     if fmt not in ("local_file", "json"):
         raise UsageError(
             f"--format must be local_file or json, not {fmt!r}.",
@@ -208,6 +215,13 @@ def export_bank(
 def _document(store: Store, bank: str, since: int) -> dict[str, Any]:
     with store.reading("exporting a bank") as conn:
         row = rows.bank_row(conn, bank)
+        if since > row.seq:
+            raise UsageError(
+                f"Bank {bank} is at checkpoint {row.seq}; --since must be between 0 and "
+                f"{row.seq}, not {since}.",
+                zh=f"库 {bank} 当前检查点为 {row.seq}；--since 应在 0 到 {row.seq} 之间，"
+                f"而不是 {since}。",
+            )
         changed = rows.changes_since(conn, row.id, since)
     added = [
         {
@@ -251,14 +265,22 @@ def import_bank(
     partial: bool = False,
     verify: bool = True,
     trust: tuple[str, ...] = (),
+    restore: bool = False,
 ) -> dict[str, Any]:
     """Import an exchange file into ``bank`` (created when missing) in one transaction.
 
+    A signal the bank removed is restored only when the file is newer than the removal (see
+    :mod:`._replay`): ``stale`` counts those the source removed after the file's checkpoint,
+    ``not_restored`` those an import removed that a file without a checkpoint lists;
+    ``restore`` restores both kinds.
+
     Raises:
+        UsageError: a ``trust`` key is not 64 hex digits.
         InputError: unreadable; unsigned/tampered/untrusted while ``verify``; bad lines without
             ``partial``.
         StorageError: the store cannot be written.
     """
+    trust = _trusted_keys(trust)
     found = exchange.read_exchange(path, verify=verify, trust=trust)
     _refuse_bad(path, found.bad, partial)
     origin = f"import:{path.name}" + (f":{found.signer[:16]}" if found.signer else ":unsigned")
@@ -266,10 +288,15 @@ def import_bank(
         if conn.execute(select(BANKS.c.id).where(BANKS.c.name == bank)).first() is None:
             rows.create_bank(conn, bank, str(found.bank.get("description") or ""))
         bank_id = rows.bank_row(conn, bank).id
-        counts = rows.add_signals(conn, bank_id, _new(found, origin))
+        may_restore, skipped = _replay_policy(found)
+        counts = rows.add_signals(
+            conn, bank_id, _new(found, origin), None if restore else may_restore
+        )
         removed = 0
         for reason, keys in _removals(found).items():
-            removed += rows.remove_signals(conn, bank_id, keys, f"{origin}: {reason}")
+            removed += rows.remove_signals(
+                conn, bank_id, keys, f"{origin}: {reason}", _replay.note(found)
+            )
     return {
         "new": counts.new,
         "unchanged": counts.unchanged,
@@ -278,7 +305,40 @@ def import_bank(
         "bad": [asdict(b) for b in found.bad],
         "signer": found.signer,
         "checkpoint": found.checkpoint,
+        "stale": skipped[Replay.STALE],
+        "not_restored": skipped[Replay.HELD],
     }
+
+
+def _replay_policy(found: Exchange) -> tuple[rows.MayRestore, dict[Replay, int]]:
+    """Which removed signals importing ``found`` restores (see :mod:`._replay`), and the count
+    of those it leaves removed, by reason (filled as the store asks)."""
+    skipped = dict.fromkeys((Replay.STALE, Replay.HELD), 0)
+
+    def may_restore(_key: str, removal: tuple[dict[str, Any] | None, str]) -> bool:
+        verdict = _replay.decide(removal, found)
+        if verdict is not Replay.RESTORE:
+            skipped[verdict] += 1
+        return verdict is Replay.RESTORE
+
+    return may_restore, skipped
+
+
+def _trusted_keys(trust: tuple[str, ...]) -> tuple[str, ...]:
+    """``trust`` in lower case, each checked to be an Ed25519 public key in hex.
+
+    Raises:
+        UsageError: a key is not 64 hex digits.
+    """
+    for key in trust:
+        if len(key) != 64 or any(c not in "0123456789abcdefABCDEF" for c in key):
+            raise UsageError(
+                f"--trust takes a signer's Ed25519 public key as 64 hex digits (as `bank export` "
+                f"prints it), not {key!r}.",
+                zh="--trust 需要签名者的 Ed25519 公钥，即 64 位十六进制数字"
+                f"（`bank export` 会打印），而不是 {key!r}。",
+            )
+    return tuple(k.lower() for k in trust)
 
 
 def _removals(found: Exchange) -> dict[str, list[str]]:

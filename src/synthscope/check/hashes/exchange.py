@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from synthscope import media
-from synthscope.check.hashes import signing
+from synthscope.check.hashes import _words, signing
 from synthscope.check.hashes.base import Hasher, hasher, hasher_names
-from synthscope.errors import InputError, MediaError, StorageError, SynthscopeError
+from synthscope.errors import InputError, MediaError, SynthscopeError
 
 SCHEMA = "synthscope.bank-exchange/1"
 SIDECAR_SUFFIX = ".sig.json"
@@ -162,11 +162,13 @@ def read_json(path: Path) -> dict[str, Any]:
         InputError: unreadable, not JSON, or not this schema.
     """
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        document = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
         raise InputError(
-            f"Cannot read {path} as an exchange file: {exc}.",
-            zh=f"无法将 {path} 读作交换文件：{exc}。",
+            f"Cannot read {path} as an exchange file: it is not valid JSON (line {exc.lineno}, "
+            f"column {exc.colno}: {exc.msg}).",
+            zh=f"无法将 {path} 读作交换文件：不是有效的 JSON"
+            f"（第 {exc.lineno} 行第 {exc.colno} 列）。",
         ) from exc
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise InputError(f"{path} is not a {SCHEMA} document.", zh=f"{path} 不是 {SCHEMA} 文档。")
@@ -179,10 +181,7 @@ def read_exchange(path: Path, *, verify: bool = True, trust: tuple[str, ...] = (
     Raises:
         InputError: unreadable; unsigned, tampered or signed by an untrusted key while ``verify``.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read {path}: {exc}.", zh=f"无法读取 {path}：{exc}。") from exc
+    text = _read_text(path)
     if text.lstrip().startswith("{"):
         document = read_json(path)
         found = parse_document(document)
@@ -196,6 +195,23 @@ def read_exchange(path: Path, *, verify: bool = True, trust: tuple[str, ...] = (
     return _with_sidecar(found, path, text, read_json(sidecar), verify, trust)
 
 
+def _read_text(path: Path) -> str:
+    """The UTF-8 text of ``path``.
+
+    Raises:
+        InputError: missing, a folder, unreadable, or not UTF-8 text.
+    """
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"Cannot read {path}: it is not UTF-8 text (byte {exc.start + 1}).",
+            zh=f"无法读取 {path}：不是 UTF-8 文本（第 {exc.start + 1} 个字节）。",
+        ) from exc
+    except OSError as exc:
+        raise _words.unreadable(path, exc) from exc
+
+
 def _with_sidecar(
     found: Exchange,
     path: Path,
@@ -205,11 +221,13 @@ def _with_sidecar(
     trust: tuple[str, ...],
 ) -> Exchange:
     signer = _checked_signature(path, document, verify, trust)
-    if verify and document.get("local_file_sha256") != hashlib.sha256(text.encode()).hexdigest():
-        raise InputError(
-            f"{path} does not match its signed sidecar: the lines were changed.",
-            zh=f"{path} 与其签名附件不符：内容被修改过。",
-        )
+    if document.get("local_file_sha256") != hashlib.sha256(text.encode()).hexdigest():
+        if verify:
+            raise InputError(
+                f"{path} does not match its signed sidecar: the lines were changed.",
+                zh=f"{path} 与其签名附件不符：内容被修改过。",
+            )
+        signer = None  # --no-verify: the lines are not what the signer signed
     meta = parse_document(document)
     by_key = {(e.signal_type, e.value): e for e in meta.added}
     for entry in found.added:
@@ -254,10 +272,31 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` as :func:`synthscope.media.write_atomic` does (a temporary
     file, readable by others, and a rename).
 
+    A path the user gave that cannot be written is an input error (exit 3, as for ``label
+    --out``); storage errors (exit 5) are the database's.
+
     Raises:
-        StorageError: the file cannot be written.
+        InputError: the folder does not exist or cannot be written, or ``path`` is a folder.
     """
     try:
         media.write_atomic(path, text.encode("utf-8"))
     except MediaError as exc:
-        raise StorageError(str(exc), zh=exc.localized("zh")) from exc
+        raise _unwritable(path, exc.__cause__) from exc
+
+
+def _unwritable(path: Path, cause: BaseException | None) -> InputError:
+    if path.is_dir():
+        return InputError(
+            f"Cannot write {path}: it is a folder.", zh=f"无法写入 {path}：它是文件夹。"
+        )
+    if isinstance(cause, FileNotFoundError):
+        return InputError(
+            f"Cannot write {path}: the folder {path.parent} does not exist.",
+            zh=f"无法写入 {path}：文件夹 {path.parent} 不存在。",
+        )
+    if isinstance(cause, PermissionError):
+        return InputError(
+            f"Cannot write {path}: permission denied.", zh=f"无法写入 {path}：没有写入权限。"
+        )
+    en, zh = _words.os_reason(cause)
+    return InputError(f"Cannot write {path}: {en}.", zh=f"无法写入 {path}：{zh}。")

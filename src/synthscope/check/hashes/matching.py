@@ -131,15 +131,29 @@ class BankMatcher:
                 found[sid] = distance
         return found
 
-    def match_file(self, source: Path | bytes, name: str | None = None) -> dict[str, Any]:
-        """``{"file", "hash_matches", "error"}`` for a file or uploaded bytes (``name`` is what
-        ``file`` says; default the path); read errors go into ``error``."""
+    def match_file(
+        self, source: Path | bytes, name: str | None = None, lang: str = "en"
+    ) -> dict[str, Any]:
+        """``{"file", "hash_matches", "error", "low_quality"}`` for a file or uploaded bytes
+        (``name`` is what ``file`` says; default the path); read errors go into ``error``, in
+        ``lang`` (en or zh). ``low_quality`` lists the file's signals too poor to be matched
+        (see :func:`low_quality`), which is why such a file has no matches."""
         label = name if name is not None else str(source)
         try:
             signals = file_signals(source)
         except InputError as exc:
-            return {"file": label, "hash_matches": [], "error": _error(exc)}
-        return {"file": label, "hash_matches": self.match_signals(signals), "error": None}
+            return {
+                "file": label,
+                "hash_matches": [],
+                "error": _error(exc, lang),
+                "low_quality": [],
+            }
+        return {
+            "file": label,
+            "hash_matches": self.match_signals(signals),
+            "error": None,
+            "low_quality": low_quality(signals),
+        }
 
     def match_signals(self, signals: list[tuple[Signal, list[str] | None]]) -> list[dict[str, Any]]:
         """Matches of a file's signals (:func:`file_signals`), closest first."""
@@ -168,16 +182,36 @@ def file_signals(source: Path | bytes) -> list[tuple[Signal, list[str] | None]]:
     return out
 
 
-def _error(exc: SynthscopeError) -> dict[str, Any]:
-    return {"code": int(exc.exit_code), "message": str(exc)}
+def low_quality(signals: list[tuple[Signal, list[str] | None]]) -> list[dict[str, Any]]:
+    """``{"signal_type", "quality", "min_quality"}`` of each signal whose quality is below its
+    hasher's minimum: such queries are never matched (a flat picture's PDQ hash would match
+    many unrelated ones)."""
+    found = []
+    for signal, _variants in signals:
+        minimum = _hasher(signal.signal_type).min_quality
+        if signal.quality < minimum:
+            found.append(
+                {
+                    "signal_type": signal.signal_type,
+                    "quality": signal.quality,
+                    "min_quality": minimum,
+                }
+            )
+    return found
+
+
+def _error(exc: SynthscopeError, lang: str = "en") -> dict[str, Any]:
+    return {"code": int(exc.exit_code), "message": exc.localized(lang)}
 
 
 def match_files(
-    store: Store, bank: str, paths: list[Path], cache_dir: Path | None = None
+    store: Store, bank: str, paths: list[Path], cache_dir: Path | None = None, lang: str = "en"
 ) -> list[dict[str, Any]]:
-    """Match files against ``bank``: one ``{"file", "hash_matches", "error"}`` per file.
+    """Match files against ``bank``: one ``{"file", "hash_matches", "error", "low_quality"}``
+    per file (see :meth:`BankMatcher.match_file`).
 
-    A file that cannot be read gets ``"error": {"code": 3, "message": ...}`` and no matches.
+    A file that cannot be read gets ``"error": {"code": 3, "message": ...}`` (in ``lang``) and
+    no matches.
 
     ``cache_dir``: keep the bank's PDQ index there between calls (see :class:`BankMatcher`).
 
@@ -186,7 +220,7 @@ def match_files(
         StorageError: the store cannot be read.
     """
     matcher = BankMatcher.load(store, bank, cache_dir)
-    return [matcher.match_file(Path(p)) for p in paths]
+    return [matcher.match_file(Path(p), lang=lang) for p in paths]
 
 
 def match_value(store: Store, bank: str, signal_type: str, value: str) -> list[dict[str, Any]]:
@@ -207,4 +241,4 @@ def match_value(store: Store, bank: str, signal_type: str, value: str) -> list[d
     return BankMatcher.load(store, bank).match_signal(Signal(signal_type, canonical, quality))
 
 
-__all__ = ["BankMatcher", "match_files", "match_value"]
+__all__ = ["BankMatcher", "low_quality", "match_files", "match_value"]

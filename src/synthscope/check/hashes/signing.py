@@ -14,11 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from synthscope.errors import InputError, StorageError
+from synthscope.check.hashes import _words
+from synthscope.errors import InputError
 
 ALGORITHM = "ed25519"
 
@@ -69,14 +70,19 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
     """The private key in ``path`` (PEM, PKCS8), created with mode 0600 when missing.
 
     Raises:
-        InputError: the file is not an Ed25519 private key.
-        StorageError: the key cannot be written.
+        InputError: the file is not an Ed25519 private key, or a new key cannot be written
+            there (a path the user gives, like ``--out``: exit 3, not a storage error).
     """
     if path.exists():
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except (ValueError, TypeError, OSError) as exc:
-            raise InputError(f"{path} is not a readable private key: {exc}.") from exc
+        except OSError as exc:
+            raise _words.unreadable(path, exc) from exc
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise InputError(
+                f"{path} is not a private key in PEM form (unencrypted PKCS8).",
+                zh=f"{path} 不是 PEM 格式（未加密 PKCS8）的私钥。",
+            ) from exc
         if not isinstance(key, Ed25519PrivateKey):
             raise InputError(f"{path} is not an Ed25519 key.", zh=f"{path} 不是 Ed25519 密钥。")
         return key
@@ -97,4 +103,7 @@ def _write_private(path: Path, data: bytes) -> None:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:
-        raise StorageError(f"Cannot write the signing key {path}: {exc.strerror or exc}.") from exc
+        en, zh = _words.os_reason(exc)
+        raise InputError(
+            f"Cannot write the signing key {path}: {en}.", zh=f"无法写入签名密钥 {path}：{zh}。"
+        ) from exc

@@ -49,19 +49,45 @@ class AigcLabel:
 
     def errors(self) -> list[str]:
         """What breaks the standard's rules (empty when the label is valid)."""
-        problems = [] if self.Label in LABELS else [f"Label must be 1, 2 or 3, not {self.Label!r}"]
+        return [en for en, _zh in self.problems()]
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What breaks the standard's rules, each in English and Chinese."""
+        found = []
+        if self.Label not in LABELS:
+            found.append(
+                (
+                    f"Label must be 1, 2 or 3, not {self.Label!r}",
+                    f"Label 须为 1、2 或 3，而非 {self.Label!r}",
+                )
+            )
         for name in ("ContentProducer", "ProduceID"):
             if not getattr(self, name):
-                problems.append(f"{name} is empty")
+                found.append((f"{name} is empty", f"{name} 为空"))
         for name, value in self.fields().items():
             bad = sorted({c for c in value if c not in _ALLOWED})
             if bad:
-                problems.append(f"{name} has characters outside the standard's set: {bad!r}")
-        return problems
+                found.append(
+                    (
+                        f"{name} has characters outside the standard's set: {bad!r}",
+                        f"{name} 含标准字符集之外的字符：{bad!r}",
+                    )
+                )
+        return found
+
+
+# How --aigc fills what it is not given; said with every refusal so that no default is a surprise.
+DEFAULTS_HINT = (
+    "Label is 1 (AI-generated) when not given; ContentPropagator and PropagateID default to "
+    "ContentProducer and ProduceID",
+    "未给出 Label 时为 1（人工智能生成）；ContentPropagator 与 PropagateID 默认取 "
+    "ContentProducer 与 ProduceID 的值",
+)
 
 
 def new_label(values: dict[str, Any]) -> AigcLabel:
-    """A producer's first label: propagator fields default to the producer's.
+    """A producer's first label: ``Label`` defaults to "1" (AI-generated) and the propagator
+    fields to the producer's.
 
     Raises:
         UsageError: an unknown field, or a value that breaks the standard's rules.
@@ -90,13 +116,24 @@ def propagate(label: AigcLabel, propagator: str, propagate_id: str) -> AigcLabel
 
 
 def _checked(label: AigcLabel) -> AigcLabel:
-    problems = label.errors()
-    if problems:
-        raise UsageError(
-            f"Invalid AIGC label: {'; '.join(problems)}.",
-            zh=f"AIGC 标识无效：{'；'.join(problems)}。",
-        )
+    invalid(label)
     return label
+
+
+def invalid(label: AigcLabel) -> None:
+    """Refuse a label that breaks the standard, saying what breaks it and what the defaults are.
+
+    Raises:
+        UsageError: the label breaks the standard's rules.
+    """
+    problems = label.problems()
+    if problems:
+        en = "; ".join(p[0] for p in problems)
+        zh = "；".join(p[1] for p in problems)
+        raise UsageError(
+            f"Invalid AIGC label: {en} ({DEFAULTS_HINT[0]}).",
+            zh=f"AIGC 标识无效：{zh}（{DEFAULTS_HINT[1]}）。",
+        )
 
 
 def parse_label(text: str) -> tuple[AigcLabel | None, list[str]]:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthscope.check.findings import Claim, Finding
-from synthscope.check.labels.base import Labeler
+from synthscope.check.labels import _c2pa_keys
+from synthscope.check.labels.base import Labeler, Title
 from synthscope.errors import MediaError, UsageError
 from synthscope.media import Media
 
@@ -29,12 +30,17 @@ CAPTURE_SOURCE_TYPES = ("digitalCapture", "negativeFilm", "positiveFilm", "print
 
 @dataclass(frozen=True, slots=True)
 class C2paSigning:
-    """What to sign: the user's certificate chain and key (PEM) and the digital source type."""
+    """What to sign: the user's certificate chain and key (PEM) and the digital source type.
+
+    ``parent`` is the file as it was before this change when it already carried a manifest: it
+    becomes the new manifest's parent ingredient, so the earlier provenance is kept.
+    """
 
     cert_pem: bytes
     key_pem: bytes
     digital_source_type: str = "trainedAlgorithmicMedia"
     title: str = ""
+    parent: bytes | None = None
 
 
 def _reader_mime(media: Media) -> str | None:
@@ -95,6 +101,8 @@ def _claim(state: str, source_type: str | None, codes: list[str]) -> tuple[Claim
 class C2paLabeler(Labeler[C2paSigning]):
     """Reads, validates and signs C2PA manifests; trust anchors come from the constructor."""
 
+    title = Title("C2PA Content Credentials", "C2PA 内容凭证", "C2PA Content Credentials")
+
     def __init__(self, trust_anchors: Path | None = None, settings: Path | None = None) -> None:
         self.trust_anchors = trust_anchors
         self.settings = settings
@@ -141,8 +149,23 @@ class C2paLabeler(Labeler[C2paSigning]):
                     return _remote(reader.get_remote_url())
                 return _finding(reader)
 
+    def carries_manifest(self, media: Media) -> bool:
+        """Whether ``media`` holds a manifest the C2PA SDK can read (embedded or remote)."""
+        import c2pa
+
+        mime = _reader_mime(media)
+        if mime is None:
+            return False
+        with media.stream() as stream:
+            try:
+                with c2pa.Reader(mime, stream, context=self._context()):
+                    return True
+            except c2pa.C2paError:
+                return False
+
     def apply(self, media: Media, label: C2paSigning) -> bytes:
-        """The file with a signed manifest declaring ``c2pa.created`` by an AI system.
+        """The file with a signed manifest declaring ``c2pa.created`` by an AI system (or, with a
+        ``parent``, ``c2pa.opened`` of that parent and ``c2pa.edited``).
 
         Raises:
             UsageError: the certificate or key cannot sign.
@@ -158,12 +181,16 @@ class C2paLabeler(Labeler[C2paSigning]):
         out = io.BytesIO()
         try:
             signer = c2pa.Signer.from_info(
-                c2pa.C2paSignerInfo(_alg(label.key_pem), label.cert_pem, label.key_pem, None)
+                c2pa.C2paSignerInfo(
+                    _c2pa_keys.algorithm(label.key_pem), label.cert_pem, label.key_pem, None
+                )
             )
             with signer, c2pa.Builder(_manifest(label, media)) as builder:
+                if label.parent is not None:
+                    builder.add_ingredient(_parent(media), mime, io.BytesIO(label.parent))
                 builder.sign(signer, mime, io.BytesIO(media.data), out)
         except c2pa.C2paError as exc:
-            raise UsageError(f"C2PA signing failed: {exc}.", zh=f"C2PA 签名失败：{exc}。") from exc
+            raise _c2pa_keys.signing_error(exc) from exc
         return out.getvalue()
 
     @classmethod
@@ -176,32 +203,41 @@ class C2paLabeler(Labeler[C2paSigning]):
         return [(cls(), tiny_jpeg(), C2paSigning(chain.chain_pem, chain.key_pem))]
 
 
-def _alg(key_pem: bytes) -> bytes:
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    try:
-        key = load_pem_private_key(key_pem, password=None)
-    except (ValueError, TypeError) as exc:
-        raise UsageError("The C2PA key is not an unencrypted PEM private key.") from exc
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return b"ed25519"
-    if isinstance(key, rsa.RSAPrivateKey):
-        return b"ps256"
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return {"secp384r1": b"es384", "secp521r1": b"es512"}.get(key.curve.name, b"es256")
-    raise UsageError("The C2PA key type is not supported (use EC, Ed25519 or RSA).")
-
-
 def _manifest(label: C2paSigning, media: Media) -> dict[str, Any]:
     from synthscope import __version__
 
-    action = {"action": "c2pa.created", "digitalSourceType": IPTC + label.digital_source_type}
+    source_type = IPTC + label.digital_source_type
+    actions: list[dict[str, Any]] = [{"action": "c2pa.created", "digitalSourceType": source_type}]
+    if label.parent is not None:
+        actions = [
+            {"action": "c2pa.opened", "parameters": {"ingredientIds": [_PARENT]}},
+            {"action": "c2pa.edited", "digitalSourceType": source_type},
+        ]
     return {
         "claim_generator_info": [{"name": "synthscope", "version": __version__}],
         "title": label.title or Path(media.name).name or "content",
-        "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": [action]}}],
+        "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": actions}}],
     }
+
+
+_PARENT = "parent"
+
+
+def _parent(media: Media) -> dict[str, Any]:
+    """The ingredient entry for the file as it was before this change."""
+    title = Path(media.name).name or "content"
+    return {"title": title, "relationship": "parentOf", "label": _PARENT, "instance_id": _PARENT}
+
+
+def load_signing(cert: Path, key: Path) -> C2paSigning:
+    """The certificate chain and key read from files and checked before any signing: a PEM
+    certificate, an unencrypted PKCS#8 key, and the key that belongs to the certificate.
+
+    Raises:
+        InputError: a file cannot be read.
+        UsageError: a file is not what it should be, or the key does not match the certificate.
+    """
+    return C2paSigning(*_c2pa_keys.checked_pair(cert, key))
 
 
 def _section(present: bool, **values: Any) -> dict[str, Any]:
@@ -247,7 +283,8 @@ def _remote(url: str | None) -> Finding:
 def _finding(reader: Any) -> Finding:
     manifest = reader.get_active_manifest() or {}
     results = (reader.get_validation_results() or {}).get("activeManifest", {})
-    codes = [str(c.get("code")) for c in results.get("failure", [])]
+    # the SDK lists a code once per place it fails (a JPEG's data hash: once per excluded range)
+    codes = list(dict.fromkeys(str(c.get("code")) for c in results.get("failure", [])))
     state = str(reader.get_validation_state() or "Invalid")
     source_type, actions = _source_type(manifest)
     signer = manifest.get("signature_info", {})

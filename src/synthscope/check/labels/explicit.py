@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from synthscope.check.findings import Finding
 from synthscope.check.labels import _morse, _overlay
-from synthscope.check.labels.base import Labeler
+from synthscope.check.labels.base import Labeler, Title
 from synthscope.errors import MediaError, UsageError
 from synthscope.media import Media
 
@@ -37,6 +37,8 @@ def is_valid_text(text: str) -> bool:
 
 class ExplicitLabeler(Labeler[str]):
     """Adds visible/audible labels; detects the audio cue and the text notice."""
+
+    title = Title("visible/audible AI notice", "显式标识", "a visible or audible AI notice")
 
     def __init__(self, font: Path | None = None) -> None:
         self.font = font
@@ -78,12 +80,21 @@ class ExplicitLabeler(Labeler[str]):
         return _none("not-checked")
 
     def apply(self, media: Media, label: str) -> bytes:
-        """``media`` with an explicit label; ``label`` is the text ("" for the default).
+        """``media`` with an explicit label; ``label`` is the text ("" for the default). Audio
+        always gets the rhythm cue, so it takes no text.
 
         Raises:
-            UsageError: the text lacks the AI or the generation element, or no CJK font is found.
+            UsageError: the text lacks the AI or the generation element, text given for audio,
+                no font that covers the text, or a picture too small for a legible notice.
             MediaError: the file cannot be decoded or encoded.
         """
+        if label and media.type.family in _SOUNDFILE:
+            raise UsageError(
+                'Audio gets the audible cue 短长短短 (Morse "AI"), not a text: give --visible "" '
+                "for audio.",
+                zh="音频写入的是提示音“短长短短”（摩尔斯码“AI”），不使用文字："
+                '音频请用 --visible ""。',
+            )
         text = label or (NOTICE if media.type.family == "text" else DEFAULT_TEXT)
         if not is_valid_text(text):
             raise UsageError(
@@ -98,7 +109,10 @@ class ExplicitLabeler(Labeler[str]):
             return _overlay.label_image(media, text, self.font)
         if self.supports(media):
             return _overlay.label_video(media, text, self.font)
-        raise MediaError(f"{media.mime} cannot carry an explicit label here.")
+        raise MediaError(
+            f"{media.name} ({media.mime}) cannot carry {self.title.carried()}.",
+            zh=f"{media.name}（{media.mime}）无法写入{self.title.zh}。",
+        )
 
     @classmethod
     def examples(cls) -> list[tuple[Labeler[Any], Media, Any]]:

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from synthscope.check.findings import Claim, Finding
 from synthscope.check.labels import _av_meta, _doc_meta, _image_xmp, _xmp, aigc_sign
-from synthscope.check.labels.aigc import AigcLabel, new_label, parse_label
-from synthscope.check.labels.base import Labeler
-from synthscope.errors import MediaError, UsageError
+from synthscope.check.labels._plain import os_reason, reason, what
+from synthscope.check.labels.aigc import AigcLabel, invalid, new_label, parse_label
+from synthscope.check.labels.base import Labeler, Title
+from synthscope.errors import InputError, MediaError, UsageError
 from synthscope.media import Media
 
 if TYPE_CHECKING:
@@ -121,6 +122,10 @@ class Gb45438Labeler(Labeler[AigcLabel]):
     (producer) or ReservedCode2 (propagator); ``public_keys`` verify them when reading.
     """
 
+    title = Title(
+        "GB 45438 metadata label", "GB 45438 隐式标识（元数据）", "a GB 45438 metadata label"
+    )
+
     def __init__(self, signing_key: Path | None = None, public_keys: Sequence[Path] = ()) -> None:
         self.signing_key = signing_key
         self.public_keys = list(public_keys)
@@ -131,8 +136,20 @@ class Gb45438Labeler(Labeler[AigcLabel]):
         return cls(settings.aigc_signing_key, settings.aigc_public_keys)
 
     def supports(self, media: Media) -> bool:
-        """True for the containers the TC260 practice guides name (and Markdown/plain text)."""
-        return media.type.family in _HANDLERS
+        """True for the containers the TC260 practice guides name, and Markdown. Plain text has
+        no metadata: front matter would turn it into Markdown (``check`` then says so)."""
+        return media.type.family in _HANDLERS and media.mime != "text/plain"
+
+    def check_writable(self, media: Media) -> None:
+        """Refuse plain text in words that say what to do instead, other formats as any labeler.
+
+        Raises:
+            UsageError: plain text.
+            MediaError: a format that cannot carry the label.
+        """
+        if media.mime == "text/plain":
+            raise _plain_text(media)
+        super().check_writable(media)
 
     def read(self, media: Media) -> Finding:
         """The label and what breaks the standard in it; a broken container is noted, not raised."""
@@ -162,27 +179,35 @@ class Gb45438Labeler(Labeler[AigcLabel]):
 
         Raises:
             UsageError: the format cannot carry the label or the label breaks the standard.
+            InputError: the signing key cannot be read.
             MediaError: the file's structure cannot be parsed.
         """
+        if media.mime == "text/plain":
+            raise _plain_text(media)
         if not self.supports(media):
             raise UsageError(
                 f"{media.mime} files cannot carry a GB 45438 implicit label here.",
                 zh=f"{media.mime} 文件暂不支持写入 GB 45438 隐式标识。",
             )
-        problems = label.errors()
-        if problems:
-            raise UsageError(f"Invalid AIGC label: {'; '.join(problems)}.")
+        invalid(label)
         if self.signing_key is not None:
             try:
                 label = aigc_sign.sign(label, media, self.signing_key.read_bytes())
             except OSError as exc:
-                raise UsageError(f"Cannot read the AIGC signing key: {exc.strerror}.") from exc
+                en, zh = os_reason(exc)
+                raise InputError(
+                    f"Cannot read the AIGC signing key {self.signing_key}: {en}.",
+                    zh=f"无法读取 AIGC 签名密钥 {self.signing_key}：{zh}。",
+                ) from exc
         try:
             return _HANDLERS[media.type.family][1](media, label.to_json())
         except (_image_xmp.ContainerError, _xmp.XmpError, UnicodeDecodeError) as exc:
+            en, zh = what(media, article=False)
             raise MediaError(
-                f"Cannot write the label into {media.name}: {exc}.",
-                zh=f"无法把标识写入 {media.name}：{exc}。",
+                f"Cannot write the label into {media.name}: the {en} cannot be parsed; it may be "
+                f"truncated or corrupt ({reason(exc)}).",
+                zh=f"无法把标识写入 {media.name}：该 {zh}无法解析，"
+                f"可能已截断或损坏（{reason(exc)}）。",
             ) from exc
 
     @classmethod
@@ -192,3 +217,13 @@ class Gb45438Labeler(Labeler[AigcLabel]):
 
         label = new_label({"Label": "1", "ContentProducer": "001191ABCDEF", "ProduceID": "x-1"})
         return [(cls(), tiny_png(), label), (cls(), tiny_markdown(), label)]
+
+
+def _plain_text(media: Media) -> UsageError:
+    return UsageError(
+        f"{media.name} is plain text, which has no metadata to hold a GB 45438 implicit label: "
+        'add the visible notice (--visible ""), or save it as Markdown (.md), whose front matter '
+        "carries the label.",
+        zh=f"{media.name} 是纯文本，没有可存放 GB 45438 隐式标识的元数据：请添加显式提示"
+        '（--visible ""），或另存为 Markdown（.md），由其前置元数据（front matter）承载标识。',
+    )

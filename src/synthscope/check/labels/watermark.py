@@ -18,7 +18,7 @@ import numpy as np
 
 from synthscope.check.findings import Claim, Finding
 from synthscope.check.labels import _dwtdct
-from synthscope.check.labels.base import Labeler
+from synthscope.check.labels.base import Labeler, Title
 from synthscope.errors import UsageError
 from synthscope.media import Media
 
@@ -26,7 +26,16 @@ SDXL_BITS = np.array([int(b) for b in bin(0b101100111110110010010000011110111011
 SD1_BITS = np.unpackbits(np.frombuffer(b"StableDiffusionV1", dtype=np.uint8))
 _LIKELY = 35 / 48
 _MIN_PIXELS = 256 * 256
-_MIN_SIDE = 64  # the smallest picture apply() marks
+# The smallest picture apply() marks. One tile of the mark is 96 px wide and 64 px tall, so a
+# narrower picture misses some of the 96 bits: 64x64 and 72x72 never read back, 88x88 about two
+# times in three. Measured with random payloads on 30 real photos and 60 generated pictures, as
+# written and after JPEG 90: 96-112 px still lose about 1 in 100 after JPEG 90; from 120 px every
+# one read back (the only failures were a photo with a quarter of its pixels at 0 or 255, which
+# fails after JPEG 90 at its full 256 px too).
+_MIN_SIDE = 128
+# Smaller pictures are still read (a half-size copy of a marked picture is found by ``search``,
+# which tries a 2x upscale); below this nothing of a tile is left to read.
+_READ_MIN_SIDE = 64
 _PARITY = 8
 # whitening, so that a flat or unmarked image (all-equal bits) is never a valid codeword
 _WHITEN = np.random.default_rng(45438).integers(0, 2, 96).astype(np.uint8)
@@ -98,9 +107,9 @@ def tile_shifts(search: bool) -> list[tuple[int, int]]:
 def detect_own(bgr: np.ndarray[Any, Any], search: bool = False) -> dict[str, Any]:
     """Our payload, read at the aligned grid, or (``search``) wherever it decodes; with how many
     of the 96 coded bits agree with the payload's codeword (None when nothing decodes). A picture
-    under 64 px on a side cannot carry the mark (``apply`` refuses it) and is not searched."""
+    under 64 px on a side holds no whole tile even at twice its size and is not searched."""
     missing = {"scheme": "synthscope-svd96", "found": False, "payload": None}
-    if min(bgr.shape[:2]) < _MIN_SIDE:
+    if min(bgr.shape[:2]) < _READ_MIN_SIDE:
         return {**missing, "bits_matched": None, "bits": len(_WHITEN)}
     for votes in own_candidates(bgr, search):
         for shift in tile_shifts(search):
@@ -120,6 +129,8 @@ def detect_own(bgr: np.ndarray[Any, Any], search: bool = False) -> dict[str, Any
 
 class WatermarkLabeler(Labeler[int]):
     """Reads SD XL / SD 1.x / synthscope watermarks in images; writes our 32-bit payload."""
+
+    title = Title("invisible watermark", "隐形水印", "a watermark label")
 
     def __init__(self, search: bool = False) -> None:
         self.search = search
@@ -149,10 +160,11 @@ class WatermarkLabeler(Labeler[int]):
         return _finding(marks)
 
     def apply(self, media: Media, label: int) -> bytes:
-        """The image re-encoded in its own format with ``label`` (0..2**32-1) embedded.
+        """The image re-encoded in its own format with ``label`` (0..2**32-1) embedded; an alpha
+        channel or transparency is kept exactly (the mark lives in the colour channels).
 
         Raises:
-            UsageError: the payload is out of range or the image is too small (< 64x64).
+            UsageError: the payload is out of range or the image is too small (< 128x128).
             MediaError: the image cannot be decoded.
         """
         if not 0 <= label < 2**32:
@@ -161,14 +173,20 @@ class WatermarkLabeler(Labeler[int]):
             )
         image = media.image()
         if min(image.size) < _MIN_SIDE:
+            width, height = image.size
             raise UsageError(
-                "The image is too small for a watermark (at least 64x64).",
-                zh="图片太小，无法嵌入水印（至少 64x64）。",
+                f"{media.name} is {width}x{height} pixels: too small for a watermark that can be "
+                f"read back (at least {_MIN_SIDE}x{_MIN_SIDE}).",
+                zh=f"{media.name} 为 {width}x{height} 像素，太小，嵌入的水印无法可靠读出"
+                f"（至少 {_MIN_SIDE}x{_MIN_SIDE}）。",
             )
         from PIL import Image
 
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         marked = Image.fromarray(_dwtdct.svd_encode(bgr, payload_bits(label))[:, :, ::-1])
+        alpha = _alpha(image)
+        if alpha is not None:
+            marked.putalpha(alpha)
         fmt = image.format or "PNG"
         buffer = io.BytesIO()
         extra = {k: v for k, v in image.info.items() if k in ("icc_profile", "exif", "dpi")}
@@ -181,6 +199,16 @@ class WatermarkLabeler(Labeler[int]):
         from synthscope.check.labels._examples import image_bytes
 
         return [(cls(), Media.open(image_bytes("PNG", 256, 256), name="photo.png"), 0xC0FFEE)]
+
+
+def _alpha(image: Any) -> Any:
+    """The image's alpha band (RGBA, LA, PA, or a palette or grey image with a transparent
+    colour), or None when it has no transparency."""
+    if "A" in image.getbands():
+        return image.getchannel("A")
+    if "transparency" in image.info:
+        return image.convert("RGBA").getchannel("A")
+    return None
 
 
 def _finding(marks: list[dict[str, Any]]) -> Finding:
