@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from synthscope._sniff import FileType, extension_family, sniff
-from synthscope.errors import MediaError
+from synthscope.errors import MediaError, os_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -115,6 +115,7 @@ class Media(HeldOrOnDisk):
         self.type = file_type
         self.limits = limits
         self._image: Image.Image | None = None
+        self._info: StreamInfo | None = None
 
     @property
     def data(self) -> bytes:
@@ -168,7 +169,7 @@ class Media(HeldOrOnDisk):
             raise _too_big(name, len(data), limits.max_bytes)
         file_type = sniff(data, name)
         _check_extension(name, file_type)
-        _check_declared_size(name, data)
+        check_declared_size(name, data)
         return cls(data, name, file_type, limits)
 
     @property
@@ -232,7 +233,9 @@ class Media(HeldOrOnDisk):
         """
         from synthscope._decode import probe
 
-        return probe(self)
+        if self._info is None:  # check_limits, verify and the labelers all ask
+            self._info = probe(self)
+        return self._info
 
     def verify(self) -> None:
         """Check that the content can be read within the limits: images are decoded, audio and
@@ -296,7 +299,7 @@ def _left_on_disk(path: Path, name: str, limits: Limits) -> Media | None:
     if file_type.kind not in ("audio", "video"):
         return None
     _check_extension(name, file_type)
-    _check_declared_size(name, head, size)
+    check_declared_size(name, head, size)
     return Media(None, name, file_type, limits, path=path)
 
 
@@ -304,11 +307,7 @@ def _unreadable(path: Path, exc: OSError) -> MediaError:
     if isinstance(exc, IsADirectoryError):
         return MediaError(f"{path} is a folder, not a file.", zh=f"{path} 是文件夹，不是文件。")
     reason = exc.strerror or str(exc)
-    if isinstance(exc, FileNotFoundError):
-        return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：文件不存在。")
-    if isinstance(exc, PermissionError):
-        return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：没有读取权限。")
-    return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：{reason}。")
+    return MediaError(f"Cannot read {path}: {reason}.", zh=f"无法读取 {path}：{os_words(exc)[1]}。")
 
 
 def _too_big(name: str, size: int, limit: int) -> MediaError:
@@ -329,7 +328,7 @@ def _check_extension(name: str, file_type: FileType) -> None:
     )
 
 
-def _check_declared_size(name: str, data: bytes, size: int | None = None) -> None:
+def check_declared_size(name: str, data: bytes, size: int | None = None) -> None:
     """``data`` is the file, or its start when ``size`` gives the file's length."""
     size = len(data) if size is None else size
     # RIFF (WAV, WebP) states its own length: a shorter file was cut off in transfer
@@ -364,8 +363,16 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
             Path(tmp).unlink(missing_ok=True)
         if not isinstance(exc, OSError):
             raise
-        reason = "it is a folder" if target.is_dir() else (exc.strerror or str(exc))
-        reason_zh = "它是文件夹" if target.is_dir() else (exc.strerror or str(exc))
-        raise MediaError(
-            f"Cannot write {target}: {reason}.", zh=f"无法写入 {target}：{reason_zh}。"
-        ) from exc
+        raise unwritable(target, exc) from exc
+
+
+def unwritable(target: Path, exc: OSError) -> MediaError:
+    """Why ``target`` cannot be written, in plain words (a path the user gave: an input error)."""
+    folder = target.parent
+    if target.is_dir():
+        en, zh = "it is a folder", "它是文件夹"
+    elif isinstance(exc, FileNotFoundError) and not folder.is_dir():
+        en, zh = f"the folder {folder} does not exist", f"文件夹 {folder} 不存在"
+    else:
+        en, zh = os_words(exc)
+    return MediaError(f"Cannot write {target}: {en}.", zh=f"无法写入 {target}：{zh}。")

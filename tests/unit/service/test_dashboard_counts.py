@@ -3,32 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from synthscope.observe.classify import Classifier
-from synthscope.observe.pipeline import import_file
 from synthscope.store import Store
-
-
-@pytest.fixture
-def filled(store: Store, classifier: Classifier, tmp_path: Path) -> Store:
-    """Six bilibili videos of 2020 and four YouTube videos of 2021."""
-    rows = ["url,title,published_at,plays,likes"]
-    rows += [
-        f"https://www.bilibili.com/video/av{170001 + i},AI换脸 {i},2020-03-01,100,{i}"
-        for i in range(6)
-    ]
-    rows += [
-        f"https://www.youtube.com/watch?v=abcdefghi{i:02d},deepfake {i},2021-03-01,100,{i}"
-        for i in range(4)
-    ]
-    path = tmp_path / "mixed.csv"
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    import_file(store, path, classifier=classifier, kind="video")
-    return store
 
 
 def count_line(page: str) -> str:

@@ -77,9 +77,11 @@ def detect(
     classes = [detector_class(n) for n in (names or detector_names())]
     detectors = [_instance(cls) for cls in classes if media.kind in cls.kinds]
     # A detector asked for by name that cannot read this kind says so rather than vanishing.
-    elsewhere = [_other_kind(_instance(cls), media.kind) for cls in classes]
-    elsewhere = elsewhere if explain_other_kinds else []
-    skipped = [f.to_dict() for f in elsewhere if f is not None]
+    skipped = [
+        _other_kind(_instance(cls), media.kind).to_dict()
+        for cls in classes
+        if explain_other_kinds and media.kind not in cls.kinds
+    ]
     if media.kind == "audio":
         return [finding.to_dict() for finding in _run_audio(detectors, media)] + skipped
     return [_run(detector, media).to_dict() for detector in detectors] + skipped
@@ -89,10 +91,8 @@ _KIND_EN = {"image": "an image", "audio": "audio", "video": "a video", "other": 
 _KIND_ZH = {"image": "图片", "audio": "音频", "video": "视频", "other": "以上都不是"}
 
 
-def _other_kind(detector: Detector, kind: str) -> DetectorFinding | None:
-    """A no-score finding for a detector that does not read ``kind`` (None when it does)."""
-    if kind in detector.kinds:
-        return None
+def _other_kind(detector: Detector, kind: str) -> DetectorFinding:
+    """A no-score finding for a detector that does not read ``kind``."""
     reads = sorted(detector.kinds)
     return detector.finding(
         None,

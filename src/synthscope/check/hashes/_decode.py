@@ -20,7 +20,7 @@ from synthscope.check.hashes._words import describe as describe  # re-exported f
 from synthscope.errors import InputError
 
 # The RIFF length check (WAV, WebP) of ``label`` and ``check``, so all three word it alike.
-from synthscope.media import _check_declared_size, open_source
+from synthscope.media import check_declared_size, open_source
 
 # Pillow's own bomb limit (about 89 megapixels); larger images are refused, not decoded.
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -38,7 +38,7 @@ def _open_binary(source: Path | str | bytes) -> IO[bytes]:
     if isinstance(source, bytes):
         if not source:
             raise InputError("The content is empty (0 bytes).", zh="内容为空（0 字节）。")
-        _check_declared_size("", source[:12], len(source))
+        check_declared_size("", source[:12], len(source))
         return open_source(source)
     path = Path(source)
     try:
@@ -46,7 +46,7 @@ def _open_binary(source: Path | str | bytes) -> IO[bytes]:
         if size == 0:
             raise InputError(f"{path} is empty (0 bytes).", zh=f"{path} 是空文件（0 字节）。")
         with path.open("rb") as head:
-            _check_declared_size(str(path), head.read(12), size)
+            check_declared_size(str(path), head.read(12), size)
         return open_source(path)
     except OSError as exc:
         raise _words.unreadable(path, exc) from exc

@@ -25,7 +25,7 @@ from typing import Any
 from synthscope import media
 from synthscope.check.hashes import _words, signing
 from synthscope.check.hashes.base import Hasher, hasher, hasher_names
-from synthscope.errors import InputError, MediaError, SynthscopeError
+from synthscope.errors import InputError, SynthscopeError
 
 SCHEMA = "synthscope.bank-exchange/1"
 SIDECAR_SUFFIX = ".sig.json"
@@ -269,34 +269,10 @@ def _checked_signature(
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` as :func:`synthscope.media.write_atomic` does (a temporary
-    file, readable by others, and a rename).
-
-    A path the user gave that cannot be written is an input error (exit 3, as for ``label
-    --out``); storage errors (exit 5) are the database's.
+    """``text`` written as UTF-8 by :func:`synthscope.media.write_atomic` (a path the user gave
+    that cannot be written is an input error, exit 3; storage errors, exit 5, are the database's).
 
     Raises:
-        InputError: the folder does not exist or cannot be written, or ``path`` is a folder.
+        MediaError: the folder does not exist or cannot be written, or ``path`` is a folder.
     """
-    try:
-        media.write_atomic(path, text.encode("utf-8"))
-    except MediaError as exc:
-        raise _unwritable(path, exc.__cause__) from exc
-
-
-def _unwritable(path: Path, cause: BaseException | None) -> InputError:
-    if path.is_dir():
-        return InputError(
-            f"Cannot write {path}: it is a folder.", zh=f"无法写入 {path}：它是文件夹。"
-        )
-    if isinstance(cause, FileNotFoundError):
-        return InputError(
-            f"Cannot write {path}: the folder {path.parent} does not exist.",
-            zh=f"无法写入 {path}：文件夹 {path.parent} 不存在。",
-        )
-    if isinstance(cause, PermissionError):
-        return InputError(
-            f"Cannot write {path}: permission denied.", zh=f"无法写入 {path}：没有写入权限。"
-        )
-    en, zh = _words.os_reason(cause)
-    return InputError(f"Cannot write {path}: {en}.", zh=f"无法写入 {path}：{zh}。")
+    media.write_atomic(path, text.encode("utf-8"))
